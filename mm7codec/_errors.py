@@ -12,13 +12,17 @@ into a :class:`DecodeError` instead.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import List, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass as record
+    from typing import List, Optional
+else:
+    from ._record import record
 
 __all__ = [
+    "DecodeError",
     "Defect",
     "DefectRecorder",
-    "DecodeError",
     "EncodeError",
     "LimitExceededError",
     "MM7Error",
@@ -123,7 +127,7 @@ class StatusError(MM7Error):
         self.status_text = status_text
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Defect:
     """One tolerated deviation from the schema or the MIME rules.
 
@@ -162,7 +166,5 @@ class DefectRecorder:
         """Note a deviation; in strict mode raise :class:`DecodeError` for it."""
         defect = Defect(kind, detail)
         if self.strict:
-            raise DecodeError(
-                f"strict mode: {defect}", status_code=status_code, offset=offset
-            )
+            raise DecodeError(f"strict mode: {defect}", status_code=status_code, offset=offset)
         self.defects.append(defect)

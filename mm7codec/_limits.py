@@ -6,7 +6,11 @@ caller can tighten or loosen any one of them per ``Decoder``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass as record
+else:
+    from ._record import record
 
 __all__ = [
     "DEFAULT_MAX_DEPTH",
@@ -38,7 +42,7 @@ DEFAULT_MAX_XML_DEPTH = 64
 DEFAULT_SPOOL_THRESHOLD = 1 << 20
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Limits:
     """The limits one decoder enforces (defaults: the ``DEFAULT_MAX_*`` constants)."""
 

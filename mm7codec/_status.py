@@ -23,7 +23,10 @@ its effective code, so an unknown code behaves exactly as the spec says.
 from __future__ import annotations
 
 import enum
-from typing import Dict, FrozenSet, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, FrozenSet, Optional
 
 __all__ = ["StatusClass", "StatusCode", "status_text"]
 

@@ -1,0 +1,163 @@
+"""``Message``: one MM7 exchange unit, a PDU with its envelope and content.
+
+A message is what travels in one HTTP body: the SOAP envelope (TransactionID
+header, the PDU in the body, its schema version and MM7Version) and, for
+requests with content, the MIME part that ``Content href`` names.
+"""
+
+from __future__ import annotations
+
+from ._errors import EncodeError, StatusError
+from ._pdu import (
+    PDU,
+    RESPONSE_FOR,
+    Request,
+    Response,
+    RSErrorRsp,
+    Status,
+    SubmitReq,
+    VASPErrorRsp,
+)
+from ._status import StatusCode
+from ._versions import LATEST, SchemaVersion, get_version
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass as record
+    from dataclasses import field
+    from typing import Any, Dict, Optional, Tuple, Union
+
+    from ._errors import Defect
+    from ._mime import Part
+else:
+    from ._record import field, record
+
+__all__ = ["Message"]
+
+
+@record(frozen=True)
+class Message:
+    """A PDU with its TransactionID, schema version, MM7Version and content.
+
+    ``version`` accepts a :class:`SchemaVersion` or anything
+    :func:`get_version` understands (``"REL-6-MM7-1-4"``, a namespace, a
+    wire MM7Version such as ``"6.8.0"``). ``mm7_version`` defaults to the
+    schema's own wire value. ``content`` is the MIME part the PDU's
+    ``Content`` element refers to. ``defects`` lists what lenient decoding
+    tolerated; it takes no part in equality.
+    """
+
+    pdu: PDU
+    transaction_id: str
+    version: SchemaVersion = LATEST
+    mm7_version: Optional[str] = None
+    content: Optional[Part] = None
+    defects: Tuple[Defect, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        version = get_version(self.version)
+        object.__setattr__(self, "version", version)
+        if self.mm7_version is None:
+            object.__setattr__(self, "mm7_version", version.default_mm7_version)
+        if not isinstance(self.defects, tuple):
+            object.__setattr__(self, "defects", tuple(self.defects))
+
+    @property
+    def status(self) -> Optional[Status]:
+        """The status of a response PDU; ``None`` for a request."""
+        return self.pdu.status if isinstance(self.pdu, Response) else None
+
+    @property
+    def is_fault(self) -> bool:
+        """True for an RSErrorRsp / VASPErrorRsp (normally sent as a SOAP Fault)."""
+        return isinstance(self.pdu, (RSErrorRsp, VASPErrorRsp))
+
+    def raise_for_status(self) -> Message:
+        """Raise :class:`StatusError` unless this is a response with a 1xxx status.
+
+        Returns the message itself, so calls can be chained.
+        """
+        status = self.status
+        if status is None:
+            raise StatusError(
+                f"{self.pdu.WIRE_NAME} is not a response", status_code=StatusCode.CLIENT_ERROR
+            )
+        if not status.code.is_success:
+            text = status.text or status.code.default_text
+            fault = ""
+            if isinstance(self.pdu, (RSErrorRsp, VASPErrorRsp)) and self.pdu.fault_string:
+                fault = f" (fault {self.pdu.fault_code}: {self.pdu.fault_string})"
+            raise StatusError(
+                f"{self.pdu.WIRE_NAME} status {int(status.code)} {text}{fault}",
+                status_code=int(status.code),
+                status_text=status.text,
+            )
+        return self
+
+    def response(
+        self,
+        status: Union[StatusCode, int, Status] = StatusCode.SUCCESS,
+        text: Optional[str] = None,
+        **fields: Any,
+    ) -> Message:
+        """The response to this request: matching PDU, same TransactionID and version.
+
+        ``status`` may be a code or a :class:`Status`; ``text`` defaults to the
+        spec's wording for the code. Other keyword arguments are fields of the
+        response PDU: a SubmitReq's answer needs ``message_id``.
+
+        Raises:
+            EncodeError: this is not a request, or a field does not exist.
+        """
+        if not isinstance(self.pdu, Request):
+            raise EncodeError(f"{self.pdu.WIRE_NAME} is a response; it has no response")
+        if not isinstance(status, Status):
+            code = StatusCode(status)
+            status = Status(code, text if text is not None else code.default_text)
+        response_cls = RESPONSE_FOR[type(self.pdu)]
+        if (
+            isinstance(self.pdu, SubmitReq)
+            and "message_id" not in fields
+            and self.version.pdu_type("SubmitRsp").child("MessageID")
+        ):
+            raise EncodeError("the response to a SubmitReq needs a message_id")
+        try:
+            pdu = response_cls(status=status, **fields)
+        except TypeError as exc:
+            raise EncodeError(f"{response_cls.__name__}: {exc}") from None
+        return Message(pdu, self.transaction_id, self.version, self.mm7_version)
+
+    def error_response(
+        self,
+        status: Union[StatusCode, int],
+        text: Optional[str] = None,
+        details: Optional[str] = None,
+    ) -> Message:
+        """A fault answer: RSErrorRsp to a VASP's request, VASPErrorRsp to the relay's.
+
+        Encoded, it becomes a SOAP Fault with ``Client`` for 2xxx and
+        ``Server`` for 3xxx/4xxx.
+        """
+        code = StatusCode(status)
+        from_vasp = not isinstance(self.pdu, Request) or type(self.pdu).FROM_VASP
+        cls = RSErrorRsp if from_vasp else VASPErrorRsp
+        pdu = cls(status=Status(code, text if text is not None else code.default_text, details))
+        return Message(pdu, self.transaction_id, self.version, self.mm7_version)
+
+    def replace(self, **changes: Any) -> Message:
+        """A copy with some attributes changed."""
+        values: Dict[str, Any] = {
+            "pdu": self.pdu,
+            "transaction_id": self.transaction_id,
+            "version": self.version,
+            "mm7_version": self.mm7_version,
+            "content": self.content,
+            "defects": self.defects,
+        }
+        unknown = set(changes) - set(values)
+        if unknown:
+            raise TypeError(f"Message has no attributes {sorted(unknown)}")
+        if "version" in changes and "mm7_version" not in changes:
+            values["mm7_version"] = None  # the new schema's own default
+        values.update(changes)
+        return Message(**values)

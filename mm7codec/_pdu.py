@@ -1,0 +1,664 @@
+"""The MM7 PDUs and the types they share, as frozen records.
+
+One class per global element of the schemas (named as in the XSD; the four
+``extended*`` PDUs get a capital, their wire names stay in ``WIRE_NAME``).
+Fields are the union over all ten schema versions; which of them a version
+may carry is not written here but read from the version table through
+:data:`ELEMENT_FIELDS` (element name -> field name, explicit, never derived by
+regex). Renamed elements map to one field: ``DistributionProtection``
+(REL-5-MM7-1-0) and ``DistributionIndicator`` both to ``distribution_indicator``;
+``Date`` and ``TimeStamp`` of DeliveryReportReq both to ``date``.
+
+``MM7Version`` is not a PDU field: it belongs to :class:`~mm7codec.Message`
+with the schema version, since it must agree with it.
+
+Values are kept as text where the schema allows more than Python types say:
+dates and durations stay the exact text received (``P90D``,
+``2002-12-12T10:12:10-05:00``) so they round-trip; constructors also accept
+``datetime`` and ``timedelta`` and write them as XSD text. Enumerated values
+(MessageClass, MMStatus, ...) are open strings because gateways send values
+outside the enumeration (mm7-spec.md §3.3).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from ._status import StatusCode
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass as record
+    from typing import Any, ClassVar, Dict, Iterable, Optional, Tuple, Type, Union
+
+    from ._versions import SchemaVersion
+
+    DeliveryCondition = Union[str, Tuple[int, ...]]
+else:
+    from ._record import record
+
+__all__ = [
+    "ELEMENT_FIELDS",
+    "PDU",
+    "PDU_CLASSES",
+    "Address",
+    "CancelReq",
+    "CancelRsp",
+    "ContentRef",
+    "DeliverReq",
+    "DeliverRsp",
+    "DeliveryReportReq",
+    "DeliveryReportRsp",
+    "ExtendedCancelReq",
+    "ExtendedCancelRsp",
+    "ExtendedReplaceReq",
+    "ExtendedReplaceRsp",
+    "Extension",
+    "RSErrorRsp",
+    "ReadReplyReq",
+    "ReadReplyRsp",
+    "Recipients",
+    "ReplaceReq",
+    "ReplaceRsp",
+    "ReplyCharging",
+    "Request",
+    "Response",
+    "SenderIdentification",
+    "SentTime",
+    "Status",
+    "SubmitReq",
+    "SubmitRsp",
+    "UACapabilities",
+    "UserAgent",
+    "VASPErrorRsp",
+    "element_field",
+    "fields_in_version",
+    "xsd_text",
+]
+
+_REPR_LIMIT = 60
+
+
+def xsd_text(value: object) -> str:
+    """Write a ``datetime``, ``date`` or ``timedelta`` as XSD text; pass strings through.
+
+    A ``timedelta`` becomes an ``xs:duration`` (``P90D``, ``PT1H30M``); a
+    ``datetime`` keeps its UTC offset if it has one.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, _dt.datetime):
+        return value.isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, _dt.timedelta):
+        total = value.days * 86400 + value.seconds
+        sign = "-" if total < 0 else ""
+        total = abs(total)
+        days, rest = divmod(total, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes, seconds = divmod(rest, 60)
+        text = f"{sign}P{days}D" if days else f"{sign}P"
+        clock = "".join(
+            f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M"), (seconds, "S")) if n
+        )
+        if clock:
+            text += "T" + clock
+        return text if text not in ("P", "-P") else "PT0S"
+    raise TypeError(f"expected text, datetime or timedelta, got {type(value).__name__}")
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= _REPR_LIMIT else text[: _REPR_LIMIT - 3] + "..."
+
+
+def _set(obj: object, name: str, value: object) -> None:
+    object.__setattr__(obj, name, value)
+
+
+# --- shared types -----------------------------------------------------------------------------
+
+#: Address kinds and the element each is written as.
+ADDRESS_ELEMENTS: Dict[str, str] = {
+    "number": "Number",
+    "email": "RFC2822Address",
+    "short_code": "ShortCode",
+}
+
+
+@record(frozen=True)
+class Address:
+    """An MM7 address: a phone number, an e-mail address or a short code.
+
+    ``value`` is kept as sent (a ``/TYPE=PLMN`` suffix included). The
+    attributes ``display_only``, ``address_coding`` (``encrypted`` or
+    ``obfuscated``, REL-6 on) and ``id`` are optional.
+    """
+
+    value: str
+    kind: str = "number"
+    display_only: Optional[bool] = None
+    address_coding: Optional[str] = None
+    id: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ADDRESS_ELEMENTS:
+            raise ValueError(f"address kind must be one of {sorted(ADDRESS_ELEMENTS)}")
+        if not isinstance(self.value, str):
+            raise TypeError("address value must be a string")
+
+    @classmethod
+    def number(cls, value: str, **attributes: Any) -> Address:
+        """A phone number (``<Number>``), e.g. ``Address.number("15553199144")``."""
+        return cls(value, "number", **attributes)
+
+    @classmethod
+    def email(cls, value: str, **attributes: Any) -> Address:
+        """An RFC 2822 address (``<RFC2822Address>``)."""
+        return cls(value, "email", **attributes)
+
+    @classmethod
+    def short_code(cls, value: str, **attributes: Any) -> Address:
+        """A short code (``<ShortCode>``)."""
+        return cls(value, "short_code", **attributes)
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _addresses(items: Iterable[Union[Address, str]]) -> Tuple[Address, ...]:
+    if isinstance(items, (str, Address)):
+        items = (items,)
+    return tuple(a if isinstance(a, Address) else Address.number(a) for a in items)
+
+
+@record(frozen=True)
+class Recipients:
+    """To, Cc and Bcc addresses; plain strings are taken as numbers."""
+
+    to: Tuple[Address, ...] = ()
+    cc: Tuple[Address, ...] = ()
+    bcc: Tuple[Address, ...] = ()
+
+    def __post_init__(self) -> None:
+        _set(self, "to", _addresses(self.to))
+        _set(self, "cc", _addresses(self.cc))
+        _set(self, "bcc", _addresses(self.bcc))
+
+    def __bool__(self) -> bool:
+        return bool(self.to or self.cc or self.bcc)
+
+    def __iter__(self) -> Any:
+        return iter(self.to + self.cc + self.bcc)
+
+
+@record(frozen=True)
+class SenderIdentification:
+    """Who submits: ``vasp_id`` (often the API key), ``vas_id`` (the service) and address."""
+
+    vasp_id: Optional[str] = None
+    vas_id: Optional[str] = None
+    sender_address: Optional[Address] = None
+
+
+@record(frozen=True)
+class Status:
+    """A response status: code, text and free-form ``details`` (raw XML content)."""
+
+    code: StatusCode = StatusCode.SUCCESS
+    text: Optional[str] = None
+    details: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        _set(self, "code", StatusCode(self.code))
+
+    @property
+    def is_success(self) -> bool:
+        return self.code.is_success
+
+
+@record(frozen=True)
+class ReplyCharging:
+    """Reply charging offered to the recipient (SubmitReq ``ReplyCharging`` attributes)."""
+
+    size: Optional[int] = None
+    deadline: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.deadline is not None:
+            _set(self, "deadline", xsd_text(self.deadline))
+
+
+@record(frozen=True)
+class ContentRef:
+    """The ``Content`` element: which MIME part holds the message content."""
+
+    href: str
+    allow_adaptations: Optional[bool] = None
+
+
+@record(frozen=True)
+class UACapabilities:
+    """The recipient terminal's capabilities (REL-6-MM7-1-4)."""
+
+    ua_prof: Optional[str] = None
+    time_stamp: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.time_stamp is not None:
+            _set(self, "time_stamp", xsd_text(self.time_stamp))
+
+
+@record(frozen=True)
+class UserAgent:
+    """One entry of ``Previouslysentby``: an address with an optional sequence number."""
+
+    address: Address
+    sequence: Optional[int] = None
+
+
+@record(frozen=True)
+class SentTime:
+    """One entry of ``Previouslysentdateandtime``: a date-time with a sequence number."""
+
+    value: str
+    sequence: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        _set(self, "value", xsd_text(self.value))
+
+
+@record(frozen=True)
+class Extension:
+    """An element the schema does not define, kept as raw XML to be written back.
+
+    ``name`` is the element's name in Clark notation (``{namespace}local``)
+    or a bare local name; ``xml`` is the element serialised, namespace
+    declarations included.
+    """
+
+    name: str
+    xml: str
+
+    def __repr__(self) -> str:
+        return f"Extension(name={self.name!r}, xml={_short(self.xml)})"
+
+
+# --- PDUs ------------------------------------------------------------------------------------
+
+_DATE_FIELDS = frozenset({"time_stamp", "earliest_delivery_time", "expiry_date", "date"})
+
+
+@record(frozen=True)
+class PDU:
+    """Base of every PDU. ``extensions`` holds unknown elements, written back last."""
+
+    WIRE_NAME: ClassVar[str] = ""
+    extensions: Tuple[Extension, ...] = ()
+
+    def __post_init__(self) -> None:
+        values = self.__dict__
+        for name in _DATE_FIELDS:
+            value = values.get(name)
+            if value is not None and not isinstance(value, str):
+                _set(self, name, xsd_text(value))
+        if not isinstance(self.extensions, tuple):
+            _set(self, "extensions", tuple(self.extensions))
+        recipients = values.get("recipients")
+        if recipients is not None and not isinstance(recipients, Recipients):
+            _set(self, "recipients", Recipients(to=recipients))
+        for name in ("previously_sent_by", "previously_sent_date_and_time"):
+            value = values.get(name)
+            if value is not None and not isinstance(value, tuple):
+                _set(self, name, tuple(value))
+        condition = values.get("delivery_condition")
+        if condition is not None and not isinstance(condition, (str, tuple)):
+            _set(self, "delivery_condition", tuple(condition))
+
+    def __repr__(self) -> str:
+        shown = []
+        for name, value in self.__dict__.items():
+            if value is None or value == ():
+                continue
+            shown.append(f"{name}={_short(value)}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    @property
+    def wire_name(self) -> str:
+        return self.WIRE_NAME
+
+
+@record(frozen=True)
+class Request(PDU):
+    """A request PDU; answered by :attr:`RESPONSE` (see ``Message.response``)."""
+
+    #: True for requests a VASP sends (answered, on error, by RSErrorRsp).
+    FROM_VASP: ClassVar[bool] = True
+
+
+@record(frozen=True)
+class Response(PDU):
+    """A response PDU; every one carries a :class:`Status`."""
+
+    status: Optional[Status] = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if isinstance(self.status, int):
+            _set(self, "status", Status(self.status))
+
+    @property
+    def status_code(self) -> Optional[StatusCode]:
+        return None if self.status is None else self.status.code
+
+
+@record(frozen=True)
+class SubmitReq(Request):
+    """MT message from a VASP to the relay/server (MM7_submit.REQ)."""
+
+    WIRE_NAME: ClassVar[str] = "SubmitReq"
+    sender_identification: Optional[SenderIdentification] = None
+    recipients: Optional[Recipients] = None
+    service_code: Optional[str] = None
+    linked_id: Optional[str] = None
+    message_class: Optional[str] = None
+    time_stamp: Optional[str] = None
+    reply_charging: Optional[ReplyCharging] = None
+    earliest_delivery_time: Optional[str] = None
+    expiry_date: Optional[str] = None
+    delivery_report: Optional[bool] = None
+    read_reply: Optional[bool] = None
+    priority: Optional[str] = None
+    subject: Optional[str] = None
+    charged_party: Optional[str] = None
+    charged_party_id: Optional[str] = None
+    distribution_indicator: Optional[bool] = None
+    delivery_condition: Optional[DeliveryCondition] = None
+    applic_id: Optional[str] = None
+    reply_applic_id: Optional[str] = None
+    aux_applic_info: Optional[str] = None
+    content_class: Optional[str] = None
+    drm_content: Optional[bool] = None
+    content: Optional[ContentRef] = None
+
+
+@record(frozen=True)
+class SubmitRsp(Response):
+    WIRE_NAME: ClassVar[str] = "SubmitRsp"
+    message_id: Optional[str] = None
+
+
+@record(frozen=True)
+class DeliverReq(Request):
+    """MO message from the relay/server to the VASP (MM7_deliver.REQ)."""
+
+    WIRE_NAME: ClassVar[str] = "DeliverReq"
+    FROM_VASP: ClassVar[bool] = False
+    mms_relay_server_id: Optional[str] = None
+    vasp_id: Optional[str] = None
+    vas_id: Optional[str] = None
+    linked_id: Optional[str] = None
+    sender: Optional[Address] = None
+    recipients: Optional[Recipients] = None
+    previously_sent_by: Optional[Tuple[UserAgent, ...]] = None
+    previously_sent_date_and_time: Optional[Tuple[SentTime, ...]] = None
+    sender_spi: Optional[str] = None
+    recipient_spi: Optional[str] = None
+    time_stamp: Optional[str] = None
+    reply_charging_id: Optional[str] = None
+    priority: Optional[str] = None
+    subject: Optional[str] = None
+    applic_id: Optional[str] = None
+    reply_applic_id: Optional[str] = None
+    aux_applic_info: Optional[str] = None
+    ua_capabilities: Optional[UACapabilities] = None
+    content: Optional[ContentRef] = None
+
+
+@record(frozen=True)
+class DeliverRsp(Response):
+    WIRE_NAME: ClassVar[str] = "DeliverRsp"
+    service_code: Optional[str] = None
+
+
+@record(frozen=True)
+class CancelReq(Request):
+    WIRE_NAME: ClassVar[str] = "CancelReq"
+    sender_identification: Optional[SenderIdentification] = None
+    message_id: Optional[str] = None
+    applic_id: Optional[str] = None
+    reply_applic_id: Optional[str] = None
+    aux_applic_info: Optional[str] = None
+
+
+@record(frozen=True)
+class CancelRsp(Response):
+    WIRE_NAME: ClassVar[str] = "CancelRsp"
+
+
+@record(frozen=True)
+class ReplaceReq(Request):
+    WIRE_NAME: ClassVar[str] = "ReplaceReq"
+    sender_identification: Optional[SenderIdentification] = None
+    message_id: Optional[str] = None
+    service_code: Optional[str] = None
+    time_stamp: Optional[str] = None
+    read_reply: Optional[bool] = None
+    earliest_delivery_time: Optional[str] = None
+    distribution_indicator: Optional[bool] = None
+    content_class: Optional[str] = None
+    drm_content: Optional[bool] = None
+    applic_id: Optional[str] = None
+    reply_applic_id: Optional[str] = None
+    aux_applic_info: Optional[str] = None
+    content: Optional[ContentRef] = None
+
+
+@record(frozen=True)
+class ReplaceRsp(Response):
+    WIRE_NAME: ClassVar[str] = "ReplaceRsp"
+
+
+@record(frozen=True)
+class ExtendedCancelReq(Request):
+    WIRE_NAME: ClassVar[str] = "extendedCancelReq"
+    sender_identification: Optional[SenderIdentification] = None
+    cancel_id: Optional[str] = None
+
+
+@record(frozen=True)
+class ExtendedCancelRsp(Response):
+    """Its status has a code only (``extendedcancelresponseStatusType``)."""
+
+    WIRE_NAME: ClassVar[str] = "extendedCancelRsp"
+
+
+@record(frozen=True)
+class ExtendedReplaceReq(Request):
+    WIRE_NAME: ClassVar[str] = "extendedReplaceReq"
+    vasp_id: Optional[str] = None
+    vas_id: Optional[str] = None
+    service_code: Optional[str] = None
+    replace_id: Optional[str] = None
+    time_stamp: Optional[str] = None
+    earliest_delivery_time: Optional[str] = None
+    expiry_date: Optional[str] = None
+    read_reply: Optional[bool] = None
+    delivery_report: Optional[bool] = None
+    content: Optional[ContentRef] = None
+
+
+@record(frozen=True)
+class ExtendedReplaceRsp(Response):
+    WIRE_NAME: ClassVar[str] = "extendedReplaceRsp"
+    message_id: Optional[str] = None
+
+
+@record(frozen=True)
+class DeliveryReportReq(Request):
+    """Status of an earlier submitted message, from the relay/server."""
+
+    WIRE_NAME: ClassVar[str] = "DeliveryReportReq"
+    FROM_VASP: ClassVar[bool] = False
+    mms_relay_server_id: Optional[str] = None
+    message_id: Optional[str] = None
+    recipient: Optional[Address] = None
+    sender: Optional[Address] = None
+    #: ``Date`` in most versions, ``TimeStamp`` in REL-5-MM7-1-4 and REL-6-MM7-1-1.
+    date: Optional[str] = None
+    mm_status: Optional[str] = None
+    mm_status_extension: Optional[str] = None
+    status_text: Optional[str] = None
+    applic_id: Optional[str] = None
+    reply_applic_id: Optional[str] = None
+    aux_applic_info: Optional[str] = None
+    ua_capabilities: Optional[UACapabilities] = None
+
+
+@record(frozen=True)
+class DeliveryReportRsp(Response):
+    WIRE_NAME: ClassVar[str] = "DeliveryReportRsp"
+
+
+@record(frozen=True)
+class ReadReplyReq(Request):
+    WIRE_NAME: ClassVar[str] = "ReadReplyReq"
+    FROM_VASP: ClassVar[bool] = False
+    mms_relay_server_id: Optional[str] = None
+    message_id: Optional[str] = None
+    recipient: Optional[Address] = None
+    sender: Optional[Address] = None
+    time_stamp: Optional[str] = None
+    mm_status: Optional[str] = None
+    status_text: Optional[str] = None
+    applic_id: Optional[str] = None
+    reply_applic_id: Optional[str] = None
+    aux_applic_info: Optional[str] = None
+
+
+@record(frozen=True)
+class ReadReplyRsp(Response):
+    WIRE_NAME: ClassVar[str] = "ReadReplyRsp"
+
+
+@record(frozen=True)
+class RSErrorRsp(Response):
+    """Error from the relay/server, usually inside a SOAP Fault's ``detail``.
+
+    ``fault_code`` and ``fault_string`` are the Fault's (not schema elements).
+    """
+
+    WIRE_NAME: ClassVar[str] = "RSErrorRsp"
+    fault_code: Optional[str] = None
+    fault_string: Optional[str] = None
+
+
+@record(frozen=True)
+class VASPErrorRsp(Response):
+    """Error from the VASP, usually inside a SOAP Fault's ``detail``."""
+
+    WIRE_NAME: ClassVar[str] = "VASPErrorRsp"
+    fault_code: Optional[str] = None
+    fault_string: Optional[str] = None
+
+
+#: Every PDU class by wire name (the Body child's local name).
+PDU_CLASSES: Dict[str, Type[PDU]] = {
+    cls.WIRE_NAME: cls
+    for cls in (
+        SubmitReq, SubmitRsp, DeliverReq, DeliverRsp, CancelReq, CancelRsp,
+        ReplaceReq, ReplaceRsp, ExtendedCancelReq, ExtendedCancelRsp,
+        ExtendedReplaceReq, ExtendedReplaceRsp, DeliveryReportReq, DeliveryReportRsp,
+        ReadReplyReq, ReadReplyRsp, RSErrorRsp, VASPErrorRsp,
+    )
+}  # fmt: skip
+
+#: The response that answers each request.
+RESPONSE_FOR: Dict[Type[PDU], Type[Response]] = {
+    SubmitReq: SubmitRsp,
+    DeliverReq: DeliverRsp,
+    CancelReq: CancelRsp,
+    ReplaceReq: ReplaceRsp,
+    ExtendedCancelReq: ExtendedCancelRsp,
+    ExtendedReplaceReq: ExtendedReplaceRsp,
+    DeliveryReportReq: DeliveryReportRsp,
+    ReadReplyReq: ReadReplyRsp,
+}
+
+#: Element name -> field name for PDU children (MM7Version is the Message's).
+ELEMENT_FIELDS: Dict[str, str] = {
+    "SenderIdentification": "sender_identification",
+    "Recipients": "recipients",
+    "ServiceCode": "service_code",
+    "LinkedID": "linked_id",
+    "MessageClass": "message_class",
+    "TimeStamp": "time_stamp",
+    "ReplyCharging": "reply_charging",
+    "EarliestDeliveryTime": "earliest_delivery_time",
+    "ExpiryDate": "expiry_date",
+    "DeliveryReport": "delivery_report",
+    "ReadReply": "read_reply",
+    "Priority": "priority",
+    "Subject": "subject",
+    "ChargedParty": "charged_party",
+    "ChargedPartyID": "charged_party_id",
+    "DistributionIndicator": "distribution_indicator",
+    "DistributionProtection": "distribution_indicator",
+    "DeliveryCondition": "delivery_condition",
+    "ApplicID": "applic_id",
+    "ReplyApplicID": "reply_applic_id",
+    "AuxApplicInfo": "aux_applic_info",
+    "ContentClass": "content_class",
+    "DRMContent": "drm_content",
+    "Content": "content",
+    "Status": "status",
+    "MessageID": "message_id",
+    "MMSRelayServerID": "mms_relay_server_id",
+    "VASPID": "vasp_id",
+    "VASID": "vas_id",
+    "Sender": "sender",
+    "Previouslysentby": "previously_sent_by",
+    "Previouslysentdateandtime": "previously_sent_date_and_time",
+    "SenderSPI": "sender_spi",
+    "RecipientSPI": "recipient_spi",
+    "ReplyChargingID": "reply_charging_id",
+    "UACapabilities": "ua_capabilities",
+    "CancelID": "cancel_id",
+    "ReplaceID": "replace_id",
+    "Recipient": "recipient",
+    "Date": "date",
+    "MMStatus": "mm_status",
+    "MMStatusExtension": "mm_status_extension",
+    "StatusText": "status_text",
+}
+
+#: Per-PDU exceptions to :data:`ELEMENT_FIELDS`.
+_ELEMENT_FIELD_OVERRIDES: Dict[Type[PDU], Dict[str, str]] = {
+    DeliveryReportReq: {"TimeStamp": "date"},
+}
+
+
+def element_field(cls: Type[PDU], element: str) -> Optional[str]:
+    """The field of ``cls`` that holds ``element``, or ``None`` if it has none."""
+    override = _ELEMENT_FIELD_OVERRIDES.get(cls)
+    if override and element in override:
+        return override[element]
+    name = ELEMENT_FIELDS.get(element)
+    return name if name is not None and name in _field_names(cls) else None
+
+
+def _field_names(cls: Type[PDU]) -> Tuple[str, ...]:
+    return tuple(s.name for s in cls._record_fields)  # type: ignore[attr-defined]
+
+
+def fields_in_version(cls: Type[PDU], version: SchemaVersion) -> Tuple[str, ...]:
+    """The fields ``cls`` may carry in ``version``, in schema order (from the table)."""
+    if not version.has_pdu(cls.WIRE_NAME):
+        return ()
+    found = []
+    for spec in version.pdu_type(cls.WIRE_NAME).children:
+        name = element_field(cls, spec.name)
+        if name is not None:
+            found.append(name)
+    return tuple(found)

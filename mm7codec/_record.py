@@ -1,0 +1,202 @@
+"""Frozen records that cost nothing to import.
+
+``dataclasses`` takes 10 to 15 ms to import and about 2 ms per class to build
+(it ``exec``s generated code), which alone would break the 30 ms import budget
+with thirty PDU and field classes. Type checkers see the real
+``dataclasses.dataclass`` (see the ``TYPE_CHECKING`` import in users of this
+module), so constructors stay fully typed; at run time this small decorator
+gives the same frozen, keyword-constructible, comparable, hashable records.
+"""
+
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, List, Optional, Tuple, Type, TypeVar
+
+    _T = TypeVar("_T")
+
+
+__all__ = ["FrozenInstanceError", "field", "fields_of", "make", "record", "replace"]
+
+_MISSING: Any = object()
+
+
+class FrozenInstanceError(AttributeError):
+    """Assignment to a field of a frozen record."""
+
+
+class _Field:
+    __slots__ = ("compare", "default", "factory", "name", "repr")
+
+    def __init__(self, default: Any, factory: Any, compare: bool, repr: bool) -> None:
+        self.name = ""
+        self.default = default
+        self.factory = factory
+        self.compare = compare
+        self.repr = repr
+
+
+def field(
+    *,
+    default: Any = _MISSING,
+    default_factory: Any = _MISSING,
+    compare: bool = True,
+    repr: bool = True,
+) -> Any:
+    """Like ``dataclasses.field`` for the options records use."""
+    return _Field(default, default_factory, compare, repr)
+
+
+def _is_classvar(annotation: Any) -> bool:
+    text = annotation if isinstance(annotation, str) else repr(annotation)
+    return text.startswith(("ClassVar", "typing.ClassVar", "Final", "typing.Final"))
+
+
+def _init(self: Any, *args: Any, **kwargs: Any) -> None:
+    specs: Tuple[_Field, ...] = type(self)._record_fields
+    if len(args) > len(specs):
+        raise TypeError(f"{type(self).__name__}() takes at most {len(specs)} positional arguments")
+    values = self.__dict__
+    for index, spec in enumerate(specs):
+        if index < len(args):
+            if spec.name in kwargs:
+                raise TypeError(f"{type(self).__name__}() got multiple values for {spec.name!r}")
+            values[spec.name] = args[index]
+        elif spec.name in kwargs:
+            values[spec.name] = kwargs.pop(spec.name)
+        elif spec.factory is not _MISSING:
+            values[spec.name] = spec.factory()
+        elif spec.default is not _MISSING:
+            values[spec.name] = spec.default
+        else:
+            raise TypeError(f"{type(self).__name__}() missing required argument {spec.name!r}")
+    extra = set(kwargs) - {s.name for s in specs[: len(args)]}
+    if extra:
+        raise TypeError(f"{type(self).__name__}() got unexpected arguments {sorted(extra)}")
+    post_init = getattr(self, "__post_init__", None)
+    if post_init is not None:
+        post_init()
+
+
+def _setattr(self: Any, name: str, value: Any) -> None:
+    raise FrozenInstanceError(f"cannot assign to field {name!r} of a frozen record")
+
+
+def _delattr(self: Any, name: str) -> None:
+    raise FrozenInstanceError(f"cannot delete field {name!r} of a frozen record")
+
+
+def _key(self: Any) -> Tuple[Any, ...]:
+    values = self.__dict__
+    return tuple(values[s.name] for s in type(self)._record_fields if s.compare)
+
+
+def _eq(self: Any, other: Any) -> Any:
+    if other.__class__ is not self.__class__:
+        return NotImplemented
+    return _key(self) == _key(other)
+
+
+def _hash(self: Any) -> int:
+    return hash((type(self).__name__, *_key(self)))
+
+
+def _repr(self: Any) -> str:
+    values = self.__dict__
+    shown = ", ".join(f"{s.name}={values[s.name]!r}" for s in type(self)._record_fields if s.repr)
+    return f"{type(self).__name__}({shown})"
+
+
+def _own_or_inherited(klass: type, name: str, generic: Any) -> Any:
+    for base in klass.__mro__[:-1]:
+        if name in base.__dict__ and (base is klass or hasattr(base, "_record_fields")):
+            method = base.__dict__[name]
+            return None if method is generic else method
+    return None
+
+
+def record(cls: Optional[type] = None, /, *, frozen: bool = True, **_ignored: Any) -> Any:
+    """Class decorator: a frozen record with fields from the class annotations."""
+
+    def wrap(klass: type) -> type:
+        specs: Dict[str, _Field] = {}
+        for base in reversed(klass.__mro__[1:]):
+            for spec in getattr(base, "_record_fields", ()):
+                specs[spec.name] = spec
+        own = klass.__dict__.get("__annotations__")  # noqa: RUF063 (no typing_extensions)
+        if own is None:  # Python 3.14 keeps them behind __annotate__
+            own = getattr(klass, "__annotations__", {})
+        for name, annotation in own.items():
+            if _is_classvar(annotation):
+                continue
+            value = klass.__dict__.get(name, _MISSING)
+            spec = value if isinstance(value, _Field) else _Field(value, _MISSING, True, True)
+            spec.name = name
+            specs.pop(name, None)
+            specs[name] = spec
+            if isinstance(value, _Field):
+                if value.default is _MISSING:
+                    delattr(klass, name)
+                else:
+                    setattr(klass, name, value.default)
+        klass._record_fields = tuple(specs.values())  # type: ignore[attr-defined]
+        klass.__init__ = _init  # type: ignore[misc]
+        # A hand-written __eq__ / __repr__ in the class or a record base wins.
+        if _own_or_inherited(klass, "__eq__", _eq) is None:
+            klass.__eq__ = _eq  # type: ignore[assignment,method-assign]
+        if _own_or_inherited(klass, "__repr__", _repr) is None:
+            klass.__repr__ = _repr  # type: ignore[assignment,method-assign]
+        if frozen:
+            klass.__setattr__ = _setattr  # type: ignore[assignment,method-assign]
+            klass.__delattr__ = _delattr  # type: ignore[assignment,method-assign]
+            if "__hash__" not in klass.__dict__ or klass.__dict__["__hash__"] is None:
+                klass.__hash__ = _hash  # type: ignore[assignment,method-assign]
+        return klass
+
+    return wrap if cls is None else wrap(cls)
+
+
+def fields_of(obj_or_cls: Any) -> Tuple[str, ...]:
+    """The field names of a record (or record class), in order."""
+    return tuple(s.name for s in obj_or_cls._record_fields)
+
+
+def make(cls: Type[_T], values: Dict[str, Any]) -> _T:
+    """Build a record without argument checks: the decoder's fast path.
+
+    ``values`` may leave out fields that have defaults; it must not hold
+    unknown names (the caller builds it from the record's own field list).
+    """
+    obj: Any = object.__new__(cls)
+    state = obj.__dict__
+    for spec in obj._record_fields:
+        if spec.name in values:
+            state[spec.name] = values[spec.name]
+        elif spec.factory is not _MISSING:
+            state[spec.name] = spec.factory()
+        else:
+            state[spec.name] = spec.default
+    return obj  # type: ignore[no-any-return]
+
+
+def replace(obj: _T, **changes: Any) -> _T:
+    """A copy of a record with some fields changed (``dataclasses.replace``)."""
+    values = dict(obj.__dict__)
+    unknown = set(changes) - set(values)
+    if unknown:
+        raise TypeError(f"{type(obj).__name__} has no fields {sorted(unknown)}")
+    values.update(changes)
+    names = fields_of(obj)
+    return type(obj)(**{n: values[n] for n in names})
+
+
+def iter_items(obj: Any) -> Iterator[Tuple[str, Any]]:
+    """(name, value) for every field of a record, in order."""
+    values = obj.__dict__
+    for spec in obj._record_fields:
+        yield spec.name, values[spec.name]
+
+
+def as_list(obj: Any) -> List[Any]:
+    return [v for _, v in iter_items(obj)]
