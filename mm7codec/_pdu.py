@@ -542,6 +542,22 @@ class ReadReplyRsp(Response):
     WIRE_NAME: ClassVar[str] = "ReadReplyRsp"
 
 
+def _fault_defaults(pdu: Any) -> None:
+    """Built by hand, an error response is a SOAP Fault: fill in its faultcode/string.
+
+    ``Client`` for 2xxx, ``Server`` otherwise (3xxx/4xxx, and codes that count
+    as 3000). The decoder builds records without this step, so an error
+    response that arrived as a plain body keeps ``fault_code=None`` and is
+    written back the same way.
+    """
+    if pdu.status is None:
+        return
+    if pdu.fault_code is None:
+        _set(pdu, "fault_code", pdu.status.code.fault_code or "Server")
+    if pdu.fault_string is None:
+        _set(pdu, "fault_string", f"{pdu.fault_code} error")
+
+
 @record(frozen=True)
 class RSErrorRsp(Response):
     """Error from the relay/server, usually inside a SOAP Fault's ``detail``.
@@ -553,6 +569,10 @@ class RSErrorRsp(Response):
     fault_code: Optional[str] = None
     fault_string: Optional[str] = None
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _fault_defaults(self)
+
 
 @record(frozen=True)
 class VASPErrorRsp(Response):
@@ -561,6 +581,10 @@ class VASPErrorRsp(Response):
     WIRE_NAME: ClassVar[str] = "VASPErrorRsp"
     fault_code: Optional[str] = None
     fault_string: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _fault_defaults(self)
 
 
 #: Every PDU class by wire name (the Body child's local name).
