@@ -1,4 +1,9 @@
-"""mm7codec: encode and decode MM7 (3GPP TS 23.140) messages. Standard library only."""
+"""mm7codec: encode and decode MM7 (3GPP TS 23.140) messages, standard library only.
+
+Every PDU of every schema version (REL-5-MM7-1-0 to REL-6-MM7-1-4) from one
+version table generated from the official XSDs; a streaming MIME core; named
+defects for every deviation tolerated on decode; strict, schema-valid encode.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +25,43 @@ from ._limits import (
     DEFAULT_MAX_PARTS,
     Limits,
 )
+from ._message import Message
+from ._pdu import (
+    PDU,
+    Address,
+    CancelReq,
+    CancelRsp,
+    ContentRef,
+    DeliverReq,
+    DeliverRsp,
+    DeliveryReportReq,
+    DeliveryReportRsp,
+    ExtendedCancelReq,
+    ExtendedCancelRsp,
+    ExtendedReplaceReq,
+    ExtendedReplaceRsp,
+    Extension,
+    ReadReplyReq,
+    ReadReplyRsp,
+    Recipients,
+    ReplaceReq,
+    ReplaceRsp,
+    ReplyCharging,
+    Request,
+    Response,
+    RSErrorRsp,
+    SenderIdentification,
+    SentTime,
+    Status,
+    SubmitReq,
+    SubmitRsp,
+    UACapabilities,
+    UserAgent,
+    VASPErrorRsp,
+)
+from ._status import StatusClass, StatusCode, status_text
 from ._version import __version__, __version_info__
+from ._versions import LATEST, VERSIONS, SchemaVersion, get_version
 
 __all__ = [
     "DEFAULT_MAX_DEPTH",
@@ -28,15 +69,54 @@ __all__ = [
     "DEFAULT_MAX_HEADER_SIZE",
     "DEFAULT_MAX_MESSAGE_SIZE",
     "DEFAULT_MAX_PARTS",
+    "LATEST",
+    "PDU",
+    "VERSIONS",
+    "Address",
+    "CancelReq",
+    "CancelRsp",
+    "ContentRef",
     "DecodeError",
     "Defect",
+    "DeliverReq",
+    "DeliverRsp",
+    "DeliveryReportReq",
+    "DeliveryReportRsp",
     "EncodeError",
+    "ExtendedCancelReq",
+    "ExtendedCancelRsp",
+    "ExtendedReplaceReq",
+    "ExtendedReplaceRsp",
+    "Extension",
     "LimitExceededError",
     "Limits",
     "MM7Error",
+    "Message",
+    "RSErrorRsp",
+    "ReadReplyReq",
+    "ReadReplyRsp",
+    "Recipients",
+    "ReplaceReq",
+    "ReplaceRsp",
+    "ReplyCharging",
+    "Request",
+    "Response",
+    "SchemaVersion",
+    "SenderIdentification",
+    "SentTime",
+    "Status",
+    "StatusClass",
+    "StatusCode",
     "StatusError",
+    "SubmitReq",
+    "SubmitRsp",
+    "UACapabilities",
     "UnsupportedOperationError",
     "UnsupportedVersionError",
+    "UserAgent",
+    "VASPErrorRsp",
     "__version__",
     "__version_info__",
+    "get_version",
+    "status_text",
 ]

@@ -385,6 +385,8 @@ class SubmitReq(Request):
 
 @record(frozen=True)
 class SubmitRsp(Response):
+    """The relay/server's answer to a SubmitReq, with the new MessageID."""
+
     WIRE_NAME: ClassVar[str] = "SubmitRsp"
     message_id: Optional[str] = None
 
@@ -418,12 +420,16 @@ class DeliverReq(Request):
 
 @record(frozen=True)
 class DeliverRsp(Response):
+    """The VASP's answer to a DeliverReq."""
+
     WIRE_NAME: ClassVar[str] = "DeliverRsp"
     service_code: Optional[str] = None
 
 
 @record(frozen=True)
 class CancelReq(Request):
+    """Cancel an earlier submitted message (MM7_cancel.REQ)."""
+
     WIRE_NAME: ClassVar[str] = "CancelReq"
     sender_identification: Optional[SenderIdentification] = None
     message_id: Optional[str] = None
@@ -434,11 +440,15 @@ class CancelReq(Request):
 
 @record(frozen=True)
 class CancelRsp(Response):
+    """The answer to a CancelReq."""
+
     WIRE_NAME: ClassVar[str] = "CancelRsp"
 
 
 @record(frozen=True)
 class ReplaceReq(Request):
+    """Replace an earlier submitted message (MM7_replace.REQ)."""
+
     WIRE_NAME: ClassVar[str] = "ReplaceReq"
     sender_identification: Optional[SenderIdentification] = None
     message_id: Optional[str] = None
@@ -457,11 +467,15 @@ class ReplaceReq(Request):
 
 @record(frozen=True)
 class ReplaceRsp(Response):
+    """The answer to a ReplaceReq."""
+
     WIRE_NAME: ClassVar[str] = "ReplaceRsp"
 
 
 @record(frozen=True)
 class ExtendedCancelReq(Request):
+    """Cancel by CancelID (REL-6-MM7-1-4; wire name ``extendedCancelReq``)."""
+
     WIRE_NAME: ClassVar[str] = "extendedCancelReq"
     sender_identification: Optional[SenderIdentification] = None
     cancel_id: Optional[str] = None
@@ -476,6 +490,8 @@ class ExtendedCancelRsp(Response):
 
 @record(frozen=True)
 class ExtendedReplaceReq(Request):
+    """Replace by ReplaceID (REL-6-MM7-1-4; wire name ``extendedReplaceReq``)."""
+
     WIRE_NAME: ClassVar[str] = "extendedReplaceReq"
     vasp_id: Optional[str] = None
     vas_id: Optional[str] = None
@@ -491,6 +507,8 @@ class ExtendedReplaceReq(Request):
 
 @record(frozen=True)
 class ExtendedReplaceRsp(Response):
+    """The answer to an extendedReplaceReq; its status has a code only."""
+
     WIRE_NAME: ClassVar[str] = "extendedReplaceRsp"
     message_id: Optional[str] = None
 
@@ -518,11 +536,15 @@ class DeliveryReportReq(Request):
 
 @record(frozen=True)
 class DeliveryReportRsp(Response):
+    """The VASP's answer to a DeliveryReportReq."""
+
     WIRE_NAME: ClassVar[str] = "DeliveryReportRsp"
 
 
 @record(frozen=True)
 class ReadReplyReq(Request):
+    """A read report for an earlier submitted message, from the relay/server."""
+
     WIRE_NAME: ClassVar[str] = "ReadReplyReq"
     FROM_VASP: ClassVar[bool] = False
     mms_relay_server_id: Optional[str] = None
@@ -539,6 +561,8 @@ class ReadReplyReq(Request):
 
 @record(frozen=True)
 class ReadReplyRsp(Response):
+    """The VASP's answer to a ReadReplyReq."""
+
     WIRE_NAME: ClassVar[str] = "ReadReplyRsp"
 
 

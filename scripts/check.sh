@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Bootstrap .venv with the development tools and run every check mm7codec has.
+# This is the README's test command; .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PY=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "ruff (lint and format)"
+.venv/bin/ruff check mm7codec tests benchmarks schemas examples
+.venv/bin/ruff format --check mm7codec tests benchmarks schemas examples
+
+step "mypy --strict"
+.venv/bin/mypy --strict mm7codec
+
+step "minimum Python version (vermin: 3.9)"
+.venv/bin/vermin --no-tips --violations --target=3.9- mm7codec
+
+if command -v python3.9 >/dev/null 2>&1 && python3.9 -c 'import sys' >/dev/null 2>&1; then
+    step "smoke test on a real Python 3.9"
+    python3.9 -S -c 'import mm7codec, sys; print("mm7codec", mm7codec.__version__, "imports on", sys.version.split()[0])'
+    python3.9 -m mm7codec versions >/dev/null
+fi
+
+step "pytest with branch coverage"
+.venv/bin/python -bb -m pytest -q -p no:cacheprovider \
+    --cov=mm7codec --cov-branch --cov-report=term-missing:skip-covered \
+    --cov-fail-under="${MM7_COVERAGE_MIN:-95}" "$@"
