@@ -1,0 +1,190 @@
+"""A whole HTTP/1.x message in bytes: start line, header fields and body.
+
+Sans-I/O and lenient, for ``decode_http`` and the CLI's ``--http``: files and
+captures of MM7 exchanges hold whole requests or responses. The body is framed
+by ``Transfer-Encoding: chunked`` (decoded here) or ``Content-Length`` (a
+length that disagrees with the bytes present is an error, not a guess), else
+it is everything after the blank line. Bare-LF line endings are accepted.
+"""
+
+from __future__ import annotations
+
+from ._errors import DecodeError, DefectRecorder, LimitExceededError
+from ._limits import Limits
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from dataclasses import dataclass as record
+    from typing import List, Optional, Tuple
+else:
+    from ._record import record
+
+__all__ = ["HttpMessage", "parse_http"]
+
+
+@record(frozen=True)
+class HttpMessage:
+    """The start line and header fields of an HTTP message, and its decoded body.
+
+    For a request ``method`` and ``target`` are set, for a response ``status``
+    and ``reason``. ``headers`` keeps every field in order with its case.
+    """
+
+    start_line: str
+    headers: Tuple[Tuple[str, str], ...]
+    body: bytes
+    method: Optional[str] = None
+    target: Optional[str] = None
+    status: Optional[int] = None
+    reason: Optional[str] = None
+
+    def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        """The first header field called ``name`` (any case)."""
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return default
+
+    @property
+    def content_type(self) -> Optional[str]:
+        return self.get("Content-Type")
+
+
+def _head_end(raw: bytes) -> Tuple[int, int]:
+    """Where the header block ends and the body starts."""
+    crlf = raw.find(b"\r\n\r\n")
+    lf = raw.find(b"\n\n")
+    if crlf < 0 and lf < 0:
+        raise DecodeError("HTTP message has no blank line after its headers", offset=len(raw))
+    if lf < 0 or (0 <= crlf < lf):
+        return crlf, crlf + 4
+    return lf, lf + 2
+
+
+def _dechunk(data: bytes, offset: int) -> bytes:
+    pieces: List[bytes] = []
+    position = 0
+    while True:
+        line_end = data.find(b"\n", position)
+        if line_end < 0:
+            raise DecodeError(
+                "chunked body ends inside a chunk size line", offset=offset + position
+            )
+        size_text = data[position:line_end].split(b";", 1)[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise DecodeError(
+                f"bad chunk size {size_text[:20]!r}", offset=offset + position
+            ) from None
+        if size < 0:
+            raise DecodeError("negative chunk size", offset=offset + position)
+        start = line_end + 1
+        if size == 0:
+            return b"".join(pieces)  # trailer fields, if any, are ignored
+        end = start + size
+        if end > len(data):
+            raise DecodeError(f"chunk of {size} bytes is cut short", offset=offset + start)
+        pieces.append(data[start:end])
+        position = end
+        if data.startswith(b"\r\n", position):
+            position += 2
+        elif data.startswith(b"\n", position):
+            position += 1
+        else:
+            raise DecodeError("chunk not followed by a line ending", offset=offset + position)
+
+
+def parse_http(
+    raw: bytes, *, limits: Optional[Limits] = None, defects: Optional[DefectRecorder] = None
+) -> HttpMessage:
+    """Split a whole HTTP/1.x request or response into start line, headers and body.
+
+    Raises:
+        DecodeError: no header block, a malformed start line or chunked body,
+            or a Content-Length that disagrees with the bytes present (4004).
+        LimitExceededError: header block or body over the limits.
+    """
+    limits = limits or Limits()
+    recorder = defects if defects is not None else DefectRecorder()
+    raw = bytes(raw)
+    # Captures sometimes start with stray blank lines before the start line.
+    stripped = raw.lstrip(b"\r\n")
+    skipped = len(raw) - len(stripped)
+    head_end, body_start = _head_end(stripped)
+    if head_end > limits.max_header_size:
+        raise LimitExceededError(
+            f"HTTP header block of {head_end} bytes exceeds max_header_size",
+            limit="max_header_size",
+            value=limits.max_header_size,
+        )
+    head = stripped[:head_end].decode("latin-1")
+    lines = head.replace("\r\n", "\n").split("\n")
+    start_line = lines[0].strip()
+    headers: List[Tuple[str, str]] = []
+    for line in lines[1:]:
+        if line[:1] in (" ", "\t") and headers:
+            # Obsolete line folding (RFC 7230 §3.2.4): join with one space.
+            name, value = headers[-1]
+            headers[-1] = (name, f"{value} {line.strip()}")
+            recorder.record("http-header-folding", name)
+            continue
+        name, colon, value = line.partition(":")
+        if not colon or not name.strip() or name != name.strip():
+            raise DecodeError(f"malformed HTTP header line {line[:60]!r}")
+        headers.append((name, value.strip()))
+    message = _start_line(start_line)
+    body = stripped[body_start:]
+    offset = skipped + body_start
+    transfer = _get(headers, "Transfer-Encoding")
+    length_text = _get(headers, "Content-Length")
+    if transfer is not None and "chunked" in transfer.lower():
+        body = _dechunk(body, offset)
+    elif length_text is not None:
+        try:
+            length = int(length_text.strip())
+        except ValueError:
+            raise DecodeError(f"Content-Length {length_text!r} is not a number") from None
+        if length < 0:
+            raise DecodeError(f"negative Content-Length {length}")
+        if len(body) < length:
+            raise DecodeError(
+                f"body has {len(body)} bytes but Content-Length says {length}",
+                offset=offset + len(body),
+            )
+        if len(body) > length:
+            recorder.record(
+                "trailing-data-after-body",
+                f"{len(body) - length} bytes after Content-Length {length}",
+                offset=offset + length,
+            )
+            body = body[:length]
+    if len(body) > limits.max_message_size:
+        raise LimitExceededError(
+            f"HTTP body of {len(body)} bytes exceeds max_message_size",
+            limit="max_message_size",
+            value=limits.max_message_size,
+        )
+    return HttpMessage(start_line, tuple(headers), body, *message)
+
+
+def _get(headers: List[Tuple[str, str]], name: str) -> Optional[str]:
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def _start_line(
+    line: str,
+) -> Tuple[Optional[str], Optional[str], Optional[int], Optional[str]]:
+    parts = line.split(" ", 2)
+    if line.startswith("HTTP/"):
+        if len(parts) < 2 or not parts[1].isdigit() or len(parts[1]) != 3:
+            raise DecodeError(f"malformed HTTP status line {line[:60]!r}")
+        return None, None, int(parts[1]), parts[2] if len(parts) > 2 else ""
+    if len(parts) == 3 and parts[2].startswith("HTTP/") and parts[0].isalpha():
+        return parts[0], parts[1], None, None
+    raise DecodeError(f"malformed HTTP start line {line[:60]!r}")
