@@ -112,6 +112,14 @@ def test_ten_versions_oldest_first() -> None:
     assert [version.index for version in VERSIONS] == list(range(10))
 
 
+def test_versions_are_hashable_and_comparable() -> None:
+    # Versions key dicts (and Message, a frozen record, hashes its version).
+    assert {version: version.name for version in VERSIONS}[LATEST] == "REL-6-MM7-1-4"
+    assert len(set(VERSIONS)) == 10
+    assert VERSIONS[3] == get_version("REL-5-MM7-1-3")
+    assert VERSIONS[3] != VERSIONS[4]
+
+
 def test_latest_is_rel6_1_4() -> None:
     assert LATEST is VERSIONS[-1]
     assert LATEST.name == "REL-6-MM7-1-4"
