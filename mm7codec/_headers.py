@@ -1,0 +1,348 @@
+"""MIME header helpers: header blocks, Content-Type and its parameters, Content-ID.
+
+Facts this module relies on:
+
+- Header bytes are decoded as Latin-1, so every byte maps to one character and
+  decoding can never fail; RFC 2047 encoded words are left as they are (MM7
+  part headers are ASCII in every sample we know).
+- Folding (RFC 5322 §2.2.3) is legal: unfolding removes the line break and
+  keeps the whitespace that follows it.
+- Parameter names are case-insensitive (RFC 2045 §5.1); Nokia and Huawei send
+  ``Type=`` and ``Start=`` (mm7-spec.md §4.3). Values may be tokens or quoted
+  strings with backslash escapes; RFC 2231 adds ``name*=charset'lang'%XX`` and
+  continuations ``name*0=``, ``name*1*=``.
+- Boundaries are right-stripped, as RFC 2046 forbids a trailing space and
+  stdlib ``email`` does the same.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+
+__all__ = [
+    "ContentType",
+    "Headers",
+    "format_param",
+    "normalize_content_id",
+    "parse_content_type",
+    "parse_header_block",
+]
+
+#: Headers as kept on a part: (name, value) pairs, original case, in order.
+Headers = Tuple[Tuple[str, str], ...]
+
+# RFC 2045 tspecials plus space and controls: a value holding any needs quotes.
+_TSPECIALS = frozenset('()<>@,;:\\"/[]?= \t')
+
+
+def parse_header_block(block: str) -> Tuple[List[Tuple[str, str]], List[str]]:
+    """Split an unfolded header block into (name, value) pairs.
+
+    ``block`` holds the header lines with their line breaks (CRLF or LF) and
+    without the blank line that ends the block. Returns the headers and the
+    lines that were not headers (no colon), which the caller reports.
+    """
+    headers: List[Tuple[str, str]] = []
+    bad: List[str] = []
+    for line in block.split("\n"):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if not line:
+            continue
+        if line[0] in " \t":
+            if headers:
+                name, value = headers[-1]
+                # RFC 5322 unfolding: drop the line break, keep the whitespace.
+                headers[-1] = (name, (value + line).strip() if value else line.strip())
+            else:
+                bad.append(line)
+            continue
+        name, sep, value = line.partition(":")
+        name = name.strip()
+        if not sep or not name:
+            bad.append(line)
+            continue
+        headers.append((name, value.strip()))
+    return headers, bad
+
+
+def _split_params(text: str) -> List[str]:
+    """Split on ';' outside quoted strings."""
+    if '"' not in text:
+        return text.split(";")
+    pieces: List[str] = []
+    start = 0
+    quoted = False
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if quoted:
+            if c == "\\":
+                i += 1
+            elif c == '"':
+                quoted = False
+        elif c == '"':
+            quoted = True
+        elif c == ";":
+            pieces.append(text[start:i])
+            start = i + 1
+        i += 1
+    pieces.append(text[start:])
+    return pieces
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == '"' and value[-1] == '"':
+        inner = value[1:-1]
+        if "\\" not in inner:
+            return inner
+        out: List[str] = []
+        i = 0
+        while i < len(inner):
+            c = inner[i]
+            if c == "\\" and i + 1 < len(inner):
+                i += 1
+                c = inner[i]
+            out.append(c)
+            i += 1
+        return "".join(out)
+    if value.startswith('"'):
+        # Unterminated quote: keep what follows it rather than fail.
+        return value[1:]
+    return value
+
+
+def _percent_decode(value: str) -> bytes:
+    raw = value.encode("latin-1", "replace")
+    if b"%" not in raw:
+        return raw
+    out = bytearray()
+    i = 0
+    n = len(raw)
+    while i < n:
+        c = raw[i]
+        if c == 0x25 and i + 2 < n:
+            pair = raw[i + 1 : i + 3]
+            try:
+                out.append(int(pair, 16))
+                i += 3
+                continue
+            except ValueError:
+                pass
+        out.append(c)
+        i += 1
+    return bytes(out)
+
+
+def _decode_charset(data: bytes, charset: str) -> str:
+    try:
+        return data.decode(charset or "us-ascii", "replace")
+    except LookupError:
+        return data.decode("latin-1")
+
+
+def _parse_params(pieces: Sequence[str]) -> Tuple[Tuple[str, str], ...]:
+    simple: List[Tuple[str, str]] = []
+    # RFC 2231 segments keyed by lowercase base name: [(index, extended, value)].
+    segments: Dict[str, List[Tuple[int, bool, str]]] = {}
+    names: Dict[str, str] = {}
+    order: List[str] = []
+    for piece in pieces:
+        name, _sep, value = piece.partition("=")
+        name = name.strip()
+        if not name:
+            continue
+        value = value.strip()
+        if "*" not in name:
+            simple.append((name, _unquote(value)))
+            order.append(name.lower())
+            continue
+        base, _, rest = name.partition("*")
+        extended = rest.endswith("*") or rest == ""
+        index_text = rest.rstrip("*")
+        if index_text and not index_text.isdigit():
+            simple.append((name, _unquote(value)))
+            order.append(name.lower())
+            continue
+        key = base.lower()
+        if key not in segments:
+            segments[key] = []
+            names[key] = base
+            order.append(key)
+        segments[key].append((int(index_text) if index_text else 0, extended, _unquote(value)))
+    if not segments:
+        return tuple(simple)
+    merged: Dict[str, Tuple[str, str]] = {}
+    for key, segs in segments.items():
+        segs.sort(key=lambda s: s[0])
+        charset = ""
+        parts: List[bytes] = []
+        for i, (_index, extended, value) in enumerate(segs):
+            if extended:
+                if i == 0 and value.count("'") >= 2:
+                    charset, _lang, value = value.split("'", 2)
+                parts.append(_percent_decode(value))
+            else:
+                parts.append(value.encode("latin-1", "replace"))
+        merged[key] = (names[key], _decode_charset(b"".join(parts), charset))
+    result: List[Tuple[str, str]] = []
+    simple_map = {n.lower(): (n, v) for n, v in simple}
+    seen = set()
+    for key in order:
+        if key in seen:
+            continue
+        seen.add(key)
+        if key in merged:
+            result.append(merged[key])
+        elif key in simple_map:
+            result.append(simple_map[key])
+    return tuple(result)
+
+
+class _Params(Mapping[str, str]):
+    """Read-only parameters with case-insensitive names; iterates original names."""
+
+    __slots__ = ("_items", "_lower")
+
+    def __init__(self, items: Tuple[Tuple[str, str], ...]) -> None:
+        self._items = items
+        self._lower = {n.lower(): v for n, v in reversed(items)}
+
+    def __getitem__(self, name: str) -> str:
+        return self._lower[name.lower()]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._lower
+
+    def get(self, name: str, default: Optional[str] = None) -> Optional[str]:  # type: ignore[override]
+        return self._lower.get(name.lower(), default)
+
+    def __iter__(self) -> Iterator[str]:
+        return (n for n, _ in self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"{{{', '.join(f'{n!r}: {v!r}' for n, v in self._items)}}}"
+
+
+class ContentType:
+    """A parsed Content-Type: ``type``, ``subtype`` (both lowercase) and ``params``.
+
+    ``params`` is a read-only mapping whose lookups ignore case; ``str()``
+    renders the header value again (quoting and RFC 2231 as needed). Two
+    content types are equal when type, subtype and parameters (names compared
+    without case, order ignored) are equal.
+    """
+
+    __slots__ = ("_items", "params", "subtype", "type")
+
+    def __init__(self, type: str, subtype: str, params: Sequence[Tuple[str, str]] = ()) -> None:
+        self.type = type.lower()
+        self.subtype = subtype.lower()
+        self._items: Tuple[Tuple[str, str], ...] = tuple((str(n), str(v)) for n, v in params)
+        self.params: Mapping[str, str] = _Params(self._items)
+
+    @property
+    def mime_type(self) -> str:
+        """``"type/subtype"``, lowercase."""
+        return f"{self.type}/{self.subtype}"
+
+    @property
+    def items(self) -> Tuple[Tuple[str, str], ...]:
+        """The parameters as (name, value) pairs in their original order and case."""
+        return self._items
+
+    @property
+    def is_multipart(self) -> bool:
+        return self.type == "multipart"
+
+    def replace(self, **params: Optional[str]) -> ContentType:
+        """A copy with parameters set (or removed when given ``None``)."""
+        lowered = {k.lower(): (k, v) for k, v in params.items()}
+        items: List[Tuple[str, str]] = []
+        for name, value in self._items:
+            key = name.lower()
+            if key in lowered:
+                new = lowered.pop(key)[1]
+                if new is not None:
+                    items.append((name, new))
+            else:
+                items.append((name, value))
+        for name, new_value in lowered.values():
+            if new_value is not None:
+                items.append((name, new_value))
+        return ContentType(self.type, self.subtype, items)
+
+    def _key(self) -> Tuple[str, str, frozenset[Tuple[str, str]]]:
+        return (self.type, self.subtype, frozenset((n.lower(), v) for n, v in self._items))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ContentType):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __str__(self) -> str:
+        if not self._items:
+            return self.mime_type
+        return "; ".join([self.mime_type] + [format_param(n, v) for n, v in self._items])
+
+    def __repr__(self) -> str:
+        return f"ContentType({str(self)!r})"
+
+
+def format_param(name: str, value: str) -> str:
+    """Render one ``name=value`` parameter, quoted or RFC 2231-encoded as needed."""
+    if not value.isascii():
+        raw = value.encode("utf-8")
+        encoded = "".join(
+            chr(b) if (chr(b).isalnum() and b < 128) or b in b"-._~" else f"%{b:02X}" for b in raw
+        )
+        return f"{name}*=utf-8''{encoded}"
+    if not value or any(c in _TSPECIALS or ord(c) < 32 or ord(c) == 127 for c in value):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'{name}="{escaped}"'
+    return f"{name}={value}"
+
+
+_TEXT_PLAIN = ContentType("text", "plain")
+
+
+def parse_content_type(
+    value: Optional[str], default: ContentType = _TEXT_PLAIN
+) -> Tuple[ContentType, bool]:
+    """Parse a Content-Type value; returns (content type, ok).
+
+    ``ok`` is false when the value had no ``type/subtype``; ``default`` is used
+    then (RFC 2045 §5.2 says to treat it as text/plain).
+    """
+    if value is None:
+        return default, True
+    pieces = _split_params(value)
+    main = pieces[0].strip()
+    type_, slash, subtype = main.partition("/")
+    type_ = type_.strip()
+    subtype = subtype.strip()
+    params = _parse_params(pieces[1:]) if len(pieces) > 1 else ()
+    if not slash or not type_ or not subtype or " " in type_ or " " in subtype:
+        return ContentType(default.type, default.subtype, params), False
+    return ContentType(type_, subtype, params), True
+
+
+def normalize_content_id(value: Optional[str]) -> Optional[str]:
+    """Content-ID without angle brackets and surrounding whitespace (``None`` stays ``None``).
+
+    Senders write ``<x>``, ``x`` or ``< x >`` (mm7-spec.md §5 item 9); a ``cid:``
+    URL (RFC 2392) carries the same text without the brackets.
+    """
+    if value is None:
+        return None
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1].strip()
+    return value

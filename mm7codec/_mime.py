@@ -1,0 +1,1082 @@
+"""Streaming MIME: a push parser (sans-I/O) and its twin, a chunked writer.
+
+Theory of operation (parser). ``feed()`` appends to one ``bytes`` buffer and
+runs a small state machine over it; nothing iterates lines in Python. While in
+a body, preamble or epilogue the parser looks for ``b"\\n--" + boundary`` of
+the innermost open multipart with ``bytes.find``; everything before the last
+``len(needle)`` bytes cannot be part of a delimiter and goes straight to the
+body's decoder, so memory stays at about one chunk plus one delimiter. For
+base64 and quoted-printable bodies the hand-over stops at the last line break
+(when one is near), so decoders almost always get whole lines and base64 gets
+whole 4-character quanta: one ``binascii.a2b_base64`` call per chunk.
+
+Delimiters (RFC 2046 §5.1.1): ``--boundary`` at the start of a line, then
+optional spaces/tabs (transport padding) and a line break, or ``--`` for the
+close delimiter. The line break before a delimiter belongs to it. CRLF and
+bare LF both end lines (the latter is recorded once as ``"bare-lf"``). Only
+the innermost boundary is searched for: a part whose close delimiter is
+missing swallows the rest of its parent, as RFC 2046 gives no way to tell.
+
+Decisions, each recorded as a named :class:`Defect` in lenient mode (strict
+mode raises :class:`DecodeError` at the first one):
+
+- ``missing-close-delimiter``: EOF inside a body; what arrived is kept.
+  EOF inside a part's header block is a truncated message and ``close()``
+  raises ``DecodeError`` (status 2004) instead.
+- ``junk-after-close-delimiter``: text after ``--boundary--`` on its line
+  (kept in the epilogue). A non-empty epilogue itself is legal.
+- ``part-transfer-encoding``: a ``Transfer-Encoding`` part header (mm7-spec.md
+  §5 item 11); ignored.
+- ``base64-invalid-characters`` (ignored, as RFC 2045 §6.8 directs),
+  ``base64-padding`` (missing or short padding; the partial quantum is
+  decoded), ``base64-invalid-length`` (one stray character; dropped),
+  ``base64-data-after-padding`` (ignored, as stdlib ``email`` does).
+  All carry status 2004 in strict mode.
+- ``unknown-transfer-encoding``: body kept as raw bytes.
+- ``multipart-without-boundary``: treated as a leaf, as stdlib does.
+- ``malformed-header``, ``missing-header-separator``, ``invalid-content-type``,
+  ``preamble-too-long`` / ``epilogue-too-long`` (only the first
+  ``max_header_size`` bytes are kept; the rest is dropped).
+
+Quoted-printable is decoded with ``binascii.a2b_qp`` line by line, which is
+what stdlib ``email`` does, so malformed escapes pass through unchanged.
+
+Limits (:class:`Limits`) are checked as bytes arrive, so memory never grows
+past a limit plus one chunk: ``max_message_size`` (every byte fed),
+``max_parts`` (every part, the root included), ``max_depth`` (nested
+multiparts, the root multipart is depth 1) and ``max_header_size`` (one
+part's header block).
+
+Writer: see :func:`iter_write`.
+"""
+
+from __future__ import annotations
+
+import binascii
+import os
+from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
+
+from ._errors import DecodeError, DefectRecorder, EncodeError, LimitExceededError
+from ._headers import ContentType, Headers, parse_content_type, parse_header_block
+from ._limits import Limits
+from ._part import (
+    Part,
+    PartInfo,
+    SinkFactory,
+    _Body,
+    _DefaultSink,
+    _FileSink,
+    _Sink,
+)
+
+__all__ = [
+    "ContentType",
+    "MimeParser",
+    "Part",
+    "PartInfo",
+    "SinkFactory",
+    "iter_write",
+    "iter_write_body",
+    "parse",
+    "parse_entity",
+    "to_bytes",
+]
+
+_CONTENT_REFUSED = 2004
+_DEFAULT_LIMITS = Limits()
+_A2B = binascii.a2b_base64
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+# Every byte except the base64 alphabet and '=': deleting these leaves the data.
+_B64_NOT_DATA = bytes(c for c in range(256) if c not in _B64_ALPHABET + b"=")
+# How far back a body hand-over may stop at a line break to keep lines whole.
+_ALIGN = 1024
+# Longest transport padding waited for after a delimiter before calling it text.
+_MAX_PADDING = 1000
+
+_S_PREAMBLE = 0
+_S_HEADERS = 1
+_S_BODY = 2
+_S_CLOSE_LINE = 3
+_S_EPILOGUE = 4
+_S_END = 5
+_S_ROOT_BODY = 6
+_S_DONE = 7
+
+_T_NEED = 0
+_T_NO = 1
+_T_OPEN = 2
+_T_CLOSE = 3
+
+_RAW_CTES = frozenset(("7bit", "8bit", "binary"))
+
+
+class _Level:
+    """One open multipart."""
+
+    __slots__ = ("children", "ct", "delim", "headers", "needle", "preamble")
+
+    def __init__(self, headers: Headers, ct: ContentType, boundary: str) -> None:
+        self.headers = headers
+        self.ct = ct
+        self.delim = b"--" + boundary.encode("latin-1", "replace")
+        self.needle = b"\n" + self.delim
+        self.children: List[Part] = []
+        self.preamble: Optional[bytes] = None
+
+
+class _Base64Decoder:
+    """Decodes base64 as it streams, carrying the partial 4-character quantum."""
+
+    __slots__ = ("_carry", "_done", "_parser", "_seen", "_sink")
+
+    def __init__(self, sink: _Sink, parser: MimeParser) -> None:
+        self._sink = sink
+        self._parser = parser
+        self._carry = b""
+        self._done = False
+        self._seen: Set[str] = set()
+
+    def _defect(self, kind: str, detail: str) -> None:
+        if kind not in self._seen:
+            self._seen.add(kind)
+            self._parser._defect(kind, detail, status_code=_CONTENT_REFUSED)
+
+    def write(self, data: bytes) -> None:
+        if self._done:
+            if data.translate(None, b" \t\r\n="):
+                self._defect("base64-data-after-padding", "data after base64 padding ignored")
+            return
+        rest = data.translate(None, _B64_ALPHABET)
+        if rest and rest.translate(None, b"\r\n"):
+            self._slow(data, rest)
+            return
+        # Fast path: only alphabet and line breaks.
+        if self._carry:
+            data = self._carry + data
+            self._carry = b""
+        extra = (len(data) - len(rest)) & 3
+        if extra:
+            i = len(data)
+            while extra:
+                i -= 1
+                if data[i] != 10 and data[i] != 13:
+                    extra -= 1
+            self._carry = data[i:].translate(None, b"\r\n")
+            if i:
+                self._sink.write(_A2B(memoryview(data)[:i]))
+        elif data:
+            self._sink.write(_A2B(data))
+
+    def _slow(self, data: bytes, rest: bytes) -> None:
+        if rest.translate(None, b"\r\n \t="):
+            self._defect("base64-invalid-characters", "non-base64 characters ignored")
+        clean = self._carry + data.translate(None, _B64_NOT_DATA)
+        self._carry = b""
+        pad = clean.find(b"=")
+        if pad < 0:
+            extra = len(clean) & 3
+            if extra:
+                self._carry = clean[-extra:]
+                clean = clean[:-extra]
+            if clean:
+                self._sink.write(_A2B(clean))
+            return
+        self._done = True
+        head = clean[:pad]
+        tail = clean[pad:]
+        run = len(tail) - len(tail.lstrip(b"="))
+        if tail.lstrip(b"="):
+            self._defect("base64-data-after-padding", "data after base64 padding ignored")
+        self._finish_quantum(head, run)
+
+    def _finish_quantum(self, head: bytes, pads: int) -> None:
+        q = len(head) & 3
+        if q == 1:
+            self._defect("base64-invalid-length", "one stray base64 character dropped")
+            head = head[:-1]
+            q = 0
+        if q and pads != 4 - q:
+            self._defect("base64-padding", "missing or short base64 padding")
+        elif not q and pads:
+            self._defect("base64-padding", "padding at a quantum boundary")
+        if q:
+            head += b"=" * (4 - q)
+        if head:
+            self._sink.write(_A2B(head))
+
+    def finish(self) -> _Body:
+        if self._carry and not self._done:
+            carry = self._carry
+            self._carry = b""
+            self._finish_quantum(carry, 0)
+        return self._sink.finish()
+
+
+class _QPDecoder:
+    """Quoted-printable, decoded one batch of whole lines at a time."""
+
+    __slots__ = ("_carry", "_sink")
+
+    def __init__(self, sink: _Sink) -> None:
+        self._sink = sink
+        self._carry = b""
+
+    def write(self, data: bytes) -> None:
+        if self._carry:
+            data = self._carry + data
+        nl = data.rfind(b"\n")
+        if nl < 0:
+            if len(data) <= 1 << 16:
+                self._carry = data
+                return
+            # A huge line without breaks: cut where no '=XX' escape is split.
+            nl = len(data) - 3
+            while data[nl] == 61 or data[nl - 1] == 61:
+                nl -= 1
+        self._carry = data[nl + 1 :]
+        self._sink.write(binascii.a2b_qp(data[: nl + 1]))
+
+    def finish(self) -> _Body:
+        if self._carry:
+            self._sink.write(binascii.a2b_qp(self._carry))
+            self._carry = b""
+        return self._sink.finish()
+
+
+_Out = Union[_Sink, _Base64Decoder, _QPDecoder]
+
+
+class MimeParser:
+    """Push parser for the body of one MIME entity.
+
+    ``content_type`` is the entity's Content-Type (in MM7 an HTTP header);
+    pass ``None`` when the data starts with the entity's own header block.
+    Feed bytes in any chunking with :meth:`feed`, then call :meth:`close` for
+    the root :class:`Part`. A non-multipart content type gives a leaf root.
+
+    ``sink_factory(info)`` may return a binary file object (opened ``"w+b"``)
+    to receive each leaf's decoded body; by default bodies collect in memory
+    and move to a temporary file above ``limits.spool_threshold`` bytes.
+
+    Raises (from ``feed`` and ``close``):
+        LimitExceededError: a limit in ``limits`` was exceeded.
+        DecodeError: the message is truncated inside a header block, or (in
+            strict mode) any defect was found.
+    """
+
+    def __init__(
+        self,
+        content_type: Optional[str] = None,
+        *,
+        transfer_encoding: Optional[str] = None,
+        limits: Limits = _DEFAULT_LIMITS,
+        defects: Optional[DefectRecorder] = None,
+        sink_factory: Optional[SinkFactory] = None,
+    ) -> None:
+        self._limits = limits
+        self.defects = defects if defects is not None else DefectRecorder()
+        self._sink_factory = sink_factory
+        self._buf = b""
+        self._pos = 0
+        self._base = 0
+        self._total = 0
+        self._stack: List[_Level] = []
+        self._line_start = True
+        self._hscan = 0
+        self._nparts = 0
+        self._once: Set[str] = set()
+        self._root: Optional[Part] = None
+        self._root_headers = content_type is None
+        self._out: Optional[_Out] = None
+        self._align = False
+        self._leaf_headers: Headers = ()
+        self._leaf_ct = ContentType("text", "plain")
+        self._collect: List[bytes] = []
+        self._collect_size = 0
+        self._collect_seen = False
+        self._closing: Optional[_Level] = None
+        self._state = _S_HEADERS
+        if content_type is not None:
+            hdrs: List[Tuple[str, str]] = [("Content-Type", content_type)]
+            if transfer_encoding:
+                hdrs.append(("Content-Transfer-Encoding", transfer_encoding))
+            self._start_entity(tuple(hdrs))
+
+    # -- public ------------------------------------------------------------
+
+    def feed(self, data: bytes) -> None:
+        """Parse the next chunk of the body (any size, including empty)."""
+        if self._state == _S_DONE:
+            raise DecodeError("feed() after close()", status_code=_CONTENT_REFUSED)
+        if not isinstance(data, bytes):
+            data = bytes(data)
+        n = len(data)
+        if not n:
+            return
+        self._total += n
+        if self._total > self._limits.max_message_size:
+            raise LimitExceededError(
+                f"message larger than {self._limits.max_message_size} bytes",
+                limit="max_message_size",
+                value=self._limits.max_message_size,
+                offset=self._limits.max_message_size,
+            )
+        if self._state == _S_ROOT_BODY:
+            self._base += n
+            out = self._out
+            assert out is not None
+            out.write(data)
+            return
+        pos = self._pos
+        if pos >= len(self._buf):
+            self._base += len(self._buf)
+            self._buf = data
+        else:
+            self._base += pos
+            self._buf = self._buf[pos:] + data
+            self._hscan = max(0, self._hscan - pos)
+        self._pos = 0
+        self._run(False)
+
+    def close(self) -> Part:
+        """End of input: finish every open part and return the root.
+
+        Raises:
+            DecodeError: EOF inside a part's header block (a truncated message).
+        """
+        if self._state == _S_DONE:
+            assert self._root is not None
+            return self._root
+        self._run(True)
+        self._finish_eof()
+        self._state = _S_DONE
+        self._buf = b""
+        assert self._root is not None
+        return self._root
+
+    # -- helpers -----------------------------------------------------------
+
+    def _defect(self, kind: str, detail: str = "", *, status_code: Optional[int] = None) -> None:
+        self.defects.record(kind, detail, status_code=status_code, offset=self._base + self._pos)
+
+    def _defect_once(self, kind: str, detail: str = "") -> None:
+        if kind not in self._once:
+            self._once.add(kind)
+            self._defect(kind, detail)
+
+    def _limit(self, name: str, value: int, what: str) -> LimitExceededError:
+        return LimitExceededError(what, limit=name, value=value, offset=self._base + self._pos)
+
+    def _start_entity(self, headers: Headers) -> None:
+        """Set up for the body of an entity whose header block was just read."""
+        self._nparts += 1
+        if self._nparts > self._limits.max_parts:
+            raise self._limit(
+                "max_parts", self._limits.max_parts, f"more than {self._limits.max_parts} parts"
+            )
+        if self._stack and self._stack[-1].ct.subtype == "digest":
+            default = ContentType("message", "rfc822")
+        else:
+            default = ContentType("text", "plain")
+        raw_ct: Optional[str] = None
+        raw_cte: Optional[str] = None
+        for name, value in headers:
+            lname = name.lower()
+            if lname == "content-type":
+                if raw_ct is None:
+                    raw_ct = value
+            elif lname == "content-transfer-encoding":
+                if raw_cte is None:
+                    raw_cte = value
+            elif lname == "transfer-encoding":
+                self._defect("part-transfer-encoding", f"Transfer-Encoding: {value} ignored")
+        ct, ok = parse_content_type(raw_ct, default)
+        if not ok:
+            self._defect("invalid-content-type", repr(raw_ct))
+        self._line_start = True
+        if ct.type == "multipart":
+            boundary = (ct.params.get("boundary") or "").rstrip()
+            if boundary:
+                if len(self._stack) >= self._limits.max_depth:
+                    raise self._limit(
+                        "max_depth",
+                        self._limits.max_depth,
+                        f"multiparts nested deeper than {self._limits.max_depth}",
+                    )
+                self._stack.append(_Level(headers, ct, boundary))
+                self._state = _S_PREAMBLE
+                self._collect = []
+                self._collect_size = 0
+                return
+            self._defect("multipart-without-boundary", ct.mime_type)
+        cte = (raw_cte or "").strip().lower()
+        if self._sink_factory is not None:
+            sink: _Sink = _FileSink(self._sink_factory(PartInfo(headers, ct)))
+        else:
+            sink = _DefaultSink(self._limits.spool_threshold)
+        out: _Out
+        self._align = False
+        if cte == "base64":
+            out = _Base64Decoder(sink, self)
+            self._align = True
+        elif cte == "quoted-printable":
+            out = _QPDecoder(sink)
+            self._align = True
+        else:
+            if cte and cte not in _RAW_CTES:
+                self._defect("unknown-transfer-encoding", f"{cte!r} kept as raw bytes")
+            out = sink
+        self._out = out
+        self._leaf_headers = headers
+        self._leaf_ct = ct
+        self._state = _S_BODY if self._stack else _S_ROOT_BODY
+        if self._state == _S_ROOT_BODY and self._pos < len(self._buf):
+            out.write(self._buf[self._pos :])
+            self._base += len(self._buf)
+            self._buf = b""
+            self._pos = 0
+
+    def _finish_leaf(self) -> Part:
+        out = self._out
+        assert out is not None
+        self._out = None
+        return Part(self._leaf_headers, body=out.finish(), content_type=self._leaf_ct)
+
+    def _add(self, part: Part) -> None:
+        if self._stack:
+            self._stack[-1].children.append(part)
+        else:
+            self._root = part
+
+    def _collect_write(self, data: bytes) -> None:
+        if not data:
+            return
+        cap = self._limits.max_header_size
+        if self._collect_size + len(data) > cap:
+            kind = "preamble-too-long" if self._state == _S_PREAMBLE else "epilogue-too-long"
+            self._defect(kind, f"only the first {cap} bytes kept")
+            data = data[: max(0, cap - self._collect_size)]
+            if not data:
+                return
+        self._collect.append(data)
+        self._collect_size += len(data)
+
+    def _take_collect(self) -> bytes:
+        data = b"".join(self._collect)
+        self._collect = []
+        self._collect_size = 0
+        return data
+
+    # -- the state machine -------------------------------------------------
+
+    def _run(self, final: bool) -> None:
+        while True:
+            st = self._state
+            if st in (_S_BODY, _S_PREAMBLE, _S_EPILOGUE):
+                if not self._scan(final):
+                    return
+            elif st == _S_HEADERS:
+                if not self._headers(final):
+                    return
+            elif st == _S_CLOSE_LINE:
+                if not self._close_line(final):
+                    return
+            elif st == _S_END:
+                if self._pos < len(self._buf):
+                    self._collect_write(self._buf[self._pos :])
+                    self._pos = len(self._buf)
+                return
+            else:
+                return
+
+    def _emit(self, start: int, end: int) -> None:
+        if end <= start:
+            return
+        data = self._buf[start:end]
+        if self._state == _S_BODY:
+            out = self._out
+            assert out is not None
+            out.write(data)
+        else:
+            self._collect_write(data)
+
+    def _terminator(self, k: int, final: bool) -> Tuple[int, int]:
+        """Classify what follows ``--boundary`` at ``k``: (kind, next position)."""
+        buf = self._buf
+        n = len(buf)
+        if k >= n:
+            return (_T_OPEN, n) if final else (_T_NEED, 0)
+        c = buf[k]
+        if c == 45:
+            if k + 1 >= n:
+                return (_T_NO, 0) if final else (_T_NEED, 0)
+            return (_T_CLOSE, k + 2) if buf[k + 1] == 45 else (_T_NO, 0)
+        i = k
+        while c == 32 or c == 9:
+            i += 1
+            if i >= n:
+                if final:
+                    return (_T_OPEN, n)
+                return (_T_NO, 0) if i - k > _MAX_PADDING else (_T_NEED, 0)
+            c = buf[i]
+        if c == 10:
+            self._defect_once("bare-lf", "LF without CR ends a line")
+            return (_T_OPEN, i + 1)
+        if c == 13:
+            if i + 1 >= n:
+                return (_T_OPEN, n) if final else (_T_NEED, 0)
+            if buf[i + 1] == 10:
+                return (_T_OPEN, i + 2)
+        return (_T_NO, 0)
+
+    def _scan(self, final: bool) -> bool:
+        """Look for the innermost delimiter; hand the bytes before it on."""
+        lvl = self._stack[-1]
+        buf = self._buf
+        pos = self._pos
+        n = len(buf)
+        if self._line_start:
+            delim = lvl.delim
+            if n - pos < len(delim) and not final and delim.startswith(buf[pos:]):
+                return False
+            if buf.startswith(delim, pos):
+                kind, nxt = self._terminator(pos + len(delim), final)
+                if kind == _T_NEED:
+                    return False
+                if kind != _T_NO:
+                    self._line_start = False
+                    self._delimiter(kind, nxt, True)
+                    return True
+            self._line_start = False
+        needle = lvl.needle
+        j = buf.find(needle, pos)
+        limit = n - len(needle)
+        while j >= 0:
+            kind, nxt = self._terminator(j + len(needle), final)
+            if kind == _T_NEED:
+                limit = j - 1  # keep the CR that may belong to the delimiter
+                break
+            if kind == _T_NO:
+                j = buf.find(needle, j + 1)
+                continue
+            end = j
+            if j > pos and buf[j - 1] == 13:
+                end = j - 1
+            else:
+                self._defect_once("bare-lf", "LF without CR ends a line")
+            self._emit(pos, end)
+            self._delimiter(kind, nxt, False)
+            return True
+        if final:
+            self._emit(pos, n)
+            self._pos = n
+            return False
+        # Nothing from `limit` on can be handed over yet: a delimiter (and the
+        # CR before it) may start there.
+        end = limit
+        if end > pos:
+            if self._align and self._state == _S_BODY:
+                nl = buf.rfind(b"\n", max(pos, end - _ALIGN), end)
+                if nl >= 0:
+                    end = nl + 1
+            self._emit(pos, end)
+            self._pos = end
+        return False
+
+    def _delimiter(self, kind: int, nxt: int, at_start: bool) -> None:
+        st = self._state
+        lvl = self._stack[-1]
+        if st == _S_PREAMBLE:
+            data = self._take_collect()
+            lvl.preamble = None if at_start and not data else data
+        elif st == _S_BODY:
+            lvl.children.append(self._finish_leaf())
+        else:
+            lvl.children.append(self._finish_closed(self._take_collect()))
+        self._pos = nxt
+        if kind == _T_OPEN:
+            self._state = _S_HEADERS
+            self._hscan = nxt
+        else:
+            self._stack.pop()
+            self._closing = lvl
+            self._state = _S_CLOSE_LINE
+
+    def _finish_closed(self, epilogue: Optional[bytes]) -> Part:
+        lvl = self._closing
+        assert lvl is not None
+        self._closing = None
+        if not self._collect_seen and not epilogue:
+            epilogue = None
+        self._collect_seen = False
+        return Part(
+            lvl.headers,
+            parts=lvl.children,
+            content_type=lvl.ct,
+            preamble=lvl.preamble,
+            epilogue=epilogue,
+        )
+
+    def _close_line(self, final: bool) -> bool:
+        buf = self._buf
+        pos = self._pos
+        n = len(buf)
+        i = pos
+        while i < n and (buf[i] == 32 or buf[i] == 9):
+            i += 1
+        eol = False
+        if i >= n:
+            if not final and i - pos <= _MAX_PADDING:
+                return False
+            nxt = n
+        elif buf[i] == 10:
+            nxt = i + 1
+            eol = True
+            self._defect_once("bare-lf", "LF without CR ends a line")
+        elif buf[i] == 13 and i + 1 >= n and not final:
+            return False
+        elif buf[i] == 13 and i + 1 < n and buf[i + 1] == 10:
+            nxt = i + 2
+            eol = True
+        else:
+            self._defect("junk-after-close-delimiter", repr(buf[i : i + 40]))
+            nxt = pos
+            eol = True
+        self._pos = nxt
+        self._collect = []
+        self._collect_size = 0
+        self._collect_seen = eol
+        self._line_start = eol and nxt != pos
+        self._state = _S_EPILOGUE if self._stack else _S_END
+        return True
+
+    def _headers(self, final: bool) -> bool:
+        buf = self._buf
+        pos = self._pos
+        n = len(buf)
+        limits = self._limits
+        lvl = self._stack[-1] if self._stack else None
+        if n - pos < 2 and (n - pos == 0 or (buf[pos] == 13 and not final)):
+            return False
+        body: int
+        if buf.startswith(b"\r\n", pos):
+            block_end, body = pos, pos + 2
+        elif buf.startswith(b"\n", pos):
+            block_end, body = pos, pos + 1
+            self._defect_once("bare-lf", "LF without CR ends a line")
+        elif lvl is not None and buf.startswith(lvl.delim, pos):
+            # A delimiter where headers should be: an empty part.
+            self._defect("missing-header-separator", "part without headers or blank line")
+            block_end, body = pos, pos
+        else:
+            s = max(pos, self._hscan)
+            e = buf.find(b"\n\r\n", s)
+            e2 = buf.find(b"\n\n", s, n if e < 0 else e + 2)
+            if e2 >= 0 and (e < 0 or e2 < e):
+                block_end, body = e2 + 1, e2 + 2
+            elif e >= 0:
+                block_end, body = e + 1, e + 3
+            else:
+                block_end = body = -1
+            if lvl is not None:
+                d = buf.find(lvl.needle, pos, n if block_end < 0 else block_end)
+                if d >= 0:
+                    self._defect("missing-header-separator", "delimiter inside a header block")
+                    block_end, body = d, d
+            if block_end < 0:
+                if n - pos > limits.max_header_size:
+                    raise self._limit(
+                        "max_header_size",
+                        limits.max_header_size,
+                        f"part header block longer than {limits.max_header_size} bytes",
+                    )
+                if final and lvl is None:
+                    # An entity that is all headers: no body.
+                    block_end = body = n
+                else:
+                    self._hscan = max(pos, n - 2)
+                    return False
+        if block_end - pos > limits.max_header_size:
+            raise self._limit(
+                "max_header_size",
+                limits.max_header_size,
+                f"part header block longer than {limits.max_header_size} bytes",
+            )
+        block = buf[pos:block_end].decode("latin-1")
+        if block.count("\n") != block.count("\r\n"):
+            self._defect_once("bare-lf", "LF without CR ends a line")
+        headers, bad = parse_header_block(block)
+        for line in bad:
+            self._defect("malformed-header", repr(line[:60]))
+        self._pos = body
+        self._start_entity(tuple(headers))
+        return True
+
+    def _finish_eof(self) -> None:
+        st = self._state
+        if st == _S_ROOT_BODY:
+            self._root = self._finish_leaf()
+            return
+        if st == _S_HEADERS:
+            if self._stack and self._buf[self._pos :].strip():
+                raise DecodeError(
+                    "message truncated inside a part's header block",
+                    status_code=_CONTENT_REFUSED,
+                    offset=self._base + len(self._buf),
+                )
+            if not self._stack and self._root is None:
+                raise DecodeError("empty entity", status_code=_CONTENT_REFUSED, offset=0)
+        if self._stack:
+            self._defect("missing-close-delimiter", "EOF before the close delimiter")
+            if st == _S_BODY:
+                self._stack[-1].children.append(self._finish_leaf())
+            elif st == _S_EPILOGUE:
+                self._stack[-1].children.append(self._finish_closed(self._take_collect()))
+            elif st == _S_PREAMBLE:
+                data = self._take_collect()
+                self._stack[-1].preamble = data or None
+            while self._stack:
+                lvl = self._stack.pop()
+                part = Part(lvl.headers, parts=lvl.children, content_type=lvl.ct, preamble=lvl.preamble)
+                self._add(part)
+            return
+        if st in (_S_CLOSE_LINE, _S_END):
+            if st == _S_CLOSE_LINE:
+                self._collect_seen = False
+            self._root = self._finish_closed(self._take_collect())
+
+
+def parse(
+    body: bytes,
+    content_type: str,
+    *,
+    transfer_encoding: Optional[str] = None,
+    limits: Limits = _DEFAULT_LIMITS,
+    defects: Optional[DefectRecorder] = None,
+    sink_factory: Optional[SinkFactory] = None,
+) -> Part:
+    """Parse a whole body whose Content-Type is known (feed it all, then close).
+
+    Raises:
+        LimitExceededError, DecodeError: as :class:`MimeParser`.
+    """
+    parser = MimeParser(
+        content_type,
+        transfer_encoding=transfer_encoding,
+        limits=limits,
+        defects=defects,
+        sink_factory=sink_factory,
+    )
+    parser.feed(body)
+    return parser.close()
+
+
+def parse_entity(
+    data: bytes,
+    *,
+    limits: Limits = _DEFAULT_LIMITS,
+    defects: Optional[DefectRecorder] = None,
+    sink_factory: Optional[SinkFactory] = None,
+) -> Part:
+    """Parse a whole entity that starts with its own header block.
+
+    Raises:
+        LimitExceededError, DecodeError: as :class:`MimeParser`.
+    """
+    parser = MimeParser(None, limits=limits, defects=defects, sink_factory=sink_factory)
+    parser.feed(data)
+    return parser.close()
+
+
+# ---------------------------------------------------------------------------
+# Writer.
+#
+# Every multipart gets a boundary that cannot occur in what it encloses. A
+# delimiter is "--boundary" at the start of a line, so base64 output (whose
+# lines never start with '-') is always safe; raw and quoted-printable bodies,
+# preambles and epilogues are searched, file-backed ones in chunks. A nested
+# boundary starting with the outer one is refused too. A boundary the part
+# already carries is kept when safe; otherwise a random one is drawn.
+#
+# Transfer encodings when the part does not set one: text-like content
+# (text/*, XML, SMIL, JSON) in memory whose lines all end in CRLF, are at most
+# 998 bytes and hold no NUL goes 7bit (ASCII) or 8bit; everything else goes
+# base64 in 76-character CRLF lines. Quoted-printable is written only when
+# asked for (and then the body is encoded in memory).
+
+_B64_LINE_IN = 57
+_B64_CHUNK_IN = _B64_LINE_IN * 1150  # about 64 KiB, whole lines
+_COALESCE = 1 << 16
+_TEXTUAL = frozenset(
+    ("application/smil", "application/xml", "application/json", "application/soap+xml")
+)
+
+
+def _is_textual(ct: ContentType) -> bool:
+    return ct.type == "text" or ct.mime_type in _TEXTUAL or ct.subtype.endswith("+xml")
+
+
+def _crlf_only(data: bytes) -> bool:
+    crlf = data.count(b"\r\n")
+    return data.count(b"\r") == crlf and data.count(b"\n") == crlf
+
+
+def _choose_cte(part: Part) -> str:
+    declared = part.transfer_encoding
+    if declared:
+        return declared
+    data = part._body.in_memory() if part._body is not None else None
+    if (
+        data is not None
+        and _is_textual(part.content_type)
+        and b"\0" not in data
+        and _crlf_only(data)
+        and (len(data) <= 998 or max(map(len, data.split(b"\r\n"))) <= 998)
+    ):
+        return "7bit" if data.isascii() else "8bit"
+    return "base64"
+
+
+def _qp_encode(data: bytes) -> bytes:
+    return binascii.b2a_qp(data, istext=_crlf_only(data))
+
+
+def _contains(chunks: Iterator[bytes], needle: bytes) -> bool:
+    tail = b""
+    keep = len(needle) - 1
+    for chunk in chunks:
+        window = tail + chunk if tail else chunk
+        if needle in window:
+            return True
+        tail = window[-keep:] if keep else b""
+    return False
+
+
+class _Plan:
+    __slots__ = ("boundary", "cte")
+
+    def __init__(self) -> None:
+        self.boundary: Dict[int, bytes] = {}
+        self.cte: Dict[int, str] = {}
+
+    def visit(self, part: Part) -> None:
+        if id(part) in self.boundary or id(part) in self.cte:
+            return
+        if not part.is_multipart:
+            cte = _choose_cte(part)
+            if cte not in _RAW_CTES and cte not in ("base64", "quoted-printable"):
+                # Unknown encodings are passed through: the data is taken as encoded.
+                pass
+            self.cte[id(part)] = cte
+            return
+        for child in part.parts:
+            self.visit(child)
+        self.boundary[id(part)] = self._boundary(part)
+
+    def _safe(self, part: Part, delim: bytes) -> bool:
+        for piece in (part.preamble, part.epilogue):
+            if piece and delim in piece:
+                return False
+        for child in part.parts:
+            if child.is_multipart:
+                if (b"--" + self.boundary[id(child)]).startswith(delim):
+                    return False
+                if not self._safe(child, delim):
+                    return False
+                continue
+            cte = self.cte[id(child)]
+            if cte == "base64":
+                continue
+            if cte == "quoted-printable":
+                if delim in _qp_encode(child.data):
+                    return False
+            elif _contains(child.iter_data(), delim):
+                return False
+        return True
+
+    def _boundary(self, part: Part) -> bytes:
+        existing = part.content_type.params.get("boundary")
+        if existing and _valid_boundary(existing):
+            b = existing.encode("ascii")
+            if self._safe(part, b"--" + b):
+                return b
+        while True:
+            b = b"=_mm7_" + os.urandom(12).hex().encode("ascii")
+            if self._safe(part, b"--" + b):
+                return b
+
+
+_BCHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'()+_,-./:=? ")
+
+
+def _valid_boundary(value: str) -> bool:
+    return 0 < len(value) <= 70 and not value.endswith(" ") and all(c in _BCHARS for c in value)
+
+
+def _final_ct(part: Part, plan: _Plan) -> ContentType:
+    ct = part.content_type
+    if part.is_multipart:
+        ct = ct.replace(boundary=plan.boundary[id(part)].decode("ascii"))
+    return ct
+
+
+def _check_header(name: str, value: str) -> None:
+    if not name or not name.isascii() or any(c in ": \t\r\n" or ord(c) < 33 for c in name):
+        raise EncodeError(f"invalid header name {name!r}")
+    if not value.isascii() or "\r" in value or "\n" in value:
+        raise EncodeError(f"header {name}: value must be ASCII without CR/LF, got {value!r}")
+
+
+def _header_block(part: Part, plan: _Plan) -> bytes:
+    lines: List[str] = []
+    ct_value = str(_final_ct(part, plan))
+    cte = None if part.is_multipart else plan.cte[id(part)]
+    have_ct = have_cte = False
+    for name, value in part.headers:
+        lname = name.lower()
+        if lname == "content-type":
+            if have_ct:
+                continue
+            value = ct_value
+            have_ct = True
+        elif lname == "content-transfer-encoding":
+            if have_cte or cte is None:
+                continue
+            value = cte
+            have_cte = True
+        _check_header(name, value)
+        lines.append(f"{name}: {value}")
+    if not have_ct:
+        lines.insert(0, f"Content-Type: {ct_value}")
+    if cte is not None and not have_cte:
+        lines.append(f"Content-Transfer-Encoding: {cte}")
+    _check_header("Content-Type", ct_value)
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
+
+
+def _b64_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    first = True
+    for chunk in chunks:
+        enc = binascii.b2a_base64(chunk, newline=False)
+        n = len(enc)
+        if n > 76:
+            enc = b"\r\n".join(map(enc.__getitem__, map(slice, range(0, n, 76), range(76, n + 76, 76))))
+        if not first:
+            yield b"\r\n"
+        first = False
+        yield enc
+
+
+def _rechunk(part: Part) -> Iterator[bytes]:
+    """The body in pieces of exactly _B64_CHUNK_IN bytes (the last may be shorter)."""
+    pending = b""
+    for chunk in part.iter_data(_B64_CHUNK_IN):
+        if pending:
+            chunk = pending + chunk
+            pending = b""
+        n = len(chunk) - len(chunk) % _B64_CHUNK_IN
+        if n == len(chunk):
+            yield chunk
+            continue
+        if n:
+            yield chunk[:n]
+        pending = chunk[n:]
+    if pending:
+        yield pending
+
+
+def _leaf_body(part: Part, plan: _Plan) -> Iterator[bytes]:
+    cte = plan.cte[id(part)]
+    if cte == "base64":
+        yield from _b64_lines(_rechunk(part))
+    elif cte == "quoted-printable":
+        yield _qp_encode(part.data)
+    else:
+        yield from part.iter_data()
+
+
+def _entity(part: Part, plan: _Plan, headers: bool) -> Iterator[bytes]:
+    if headers:
+        yield _header_block(part, plan)
+    if not part.is_multipart:
+        yield from _leaf_body(part, plan)
+        return
+    b = plan.boundary[id(part)]
+    if part.preamble:
+        yield part.preamble + b"\r\n"
+    for i, child in enumerate(part.parts):
+        yield (b"--" if i == 0 else b"\r\n--") + b + b"\r\n"
+        yield from _entity(child, plan, True)
+    yield (b"\r\n--" if part.parts else b"--") + b + b"--"
+    if part.epilogue:
+        yield b"\r\n" + part.epilogue
+
+
+def _coalesce(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    small: List[bytes] = []
+    size = 0
+    for piece in pieces:
+        if len(piece) >= _COALESCE:
+            if small:
+                small.append(piece)
+                yield b"".join(small)
+                small = []
+                size = 0
+            else:
+                yield piece
+            continue
+        small.append(piece)
+        size += len(piece)
+        if size >= _COALESCE:
+            yield b"".join(small)
+            small = []
+            size = 0
+    if small:
+        yield b"".join(small)
+
+
+def _plan_for(part: Part) -> _Plan:
+    if not isinstance(part, Part):
+        raise EncodeError(f"expected a Part, got {type(part).__name__}")
+    plan = _Plan()
+    plan.visit(part)
+    return plan
+
+
+def iter_write(part: Part, *, include_headers: bool = True) -> Iterator[bytes]:
+    """Yield ``part`` as MIME bytes in chunks (about 64 KiB each, file bodies streamed).
+
+    With ``include_headers=False`` only the body is written (its Content-Type
+    is then needed elsewhere: use :func:`iter_write_body`).
+
+    Raises:
+        EncodeError: a header name or value is invalid (CR/LF, non-ASCII).
+    """
+    plan = _plan_for(part)
+    _header_block(part, plan)  # validate headers before the first chunk goes out
+    return _coalesce(_top(part, plan, include_headers))
+
+
+def _top(part: Part, plan: _Plan, headers: bool) -> Iterator[bytes]:
+    yield from _entity(part, plan, headers)
+    if part.is_multipart and not part.epilogue:
+        yield b"\r\n"
+
+
+def iter_write_body(part: Part) -> Tuple[str, Iterator[bytes]]:
+    """The Content-Type header value (with the chosen boundary) and the body's chunks.
+
+    For MM7's top level, where the entity's headers travel as HTTP headers.
+
+    Raises:
+        EncodeError: a header name or value is invalid (CR/LF, non-ASCII).
+    """
+    plan = _plan_for(part)
+    _header_block(part, plan)
+    return str(_final_ct(part, plan)), _coalesce(_top(part, plan, False))
+
+
+def to_bytes(part: Part, *, include_headers: bool = True) -> bytes:
+    """The whole of :func:`iter_write` joined into one ``bytes``."""
+    return b"".join(iter_write(part, include_headers=include_headers))
+

@@ -1,0 +1,640 @@
+"""The MIME content model: :class:`Part`, its body storage and the body sinks.
+
+A part is a header list plus either a decoded body (a leaf) or child parts (a
+multipart). Bodies live in memory, in a file the caller named
+(:meth:`Part.file`, streamed by the writer and never loaded), or in a
+temporary file the parser spooled a large part into. Equality looks only at
+what a reader of the message sees: headers (without Content-Transfer-Encoding,
+which is transport detail, and without the multipart boundary, which the
+writer may choose afresh), the content type, the decoded bytes and the
+children. So ``parse(write(p)) == p`` holds wherever the bytes are stored.
+
+Parts are immutable once built and deliberately unhashable: a body may be a
+file, and hashing would have to read it.
+"""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+import os
+from typing import (
+    IO,
+    Any,
+    BinaryIO,
+    Callable,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
+
+from ._errors import EncodeError
+from ._headers import ContentType, Headers, normalize_content_id, parse_content_type
+
+__all__ = ["Part", "PartInfo", "SinkFactory"]
+
+_Bytes = bytes
+_CHUNK = 1 << 16
+_REPR_MAX = 40
+
+
+class _Body:
+    """Where a leaf's decoded bytes live."""
+
+    __slots__ = ()
+
+    @property
+    def size(self) -> int:
+        raise NotImplementedError
+
+    def read(self) -> _Bytes:
+        raise NotImplementedError
+
+    def iter_chunks(self, size: int = _CHUNK) -> Iterator[_Bytes]:
+        raise NotImplementedError
+
+    def open(self) -> BinaryIO:
+        raise NotImplementedError
+
+    def in_memory(self) -> Optional[_Bytes]:
+        return None
+
+
+class _BytesBody(_Body):
+    __slots__ = ("_data",)
+
+    def __init__(self, data: _Bytes) -> None:
+        self._data = data
+
+    @property
+    def size(self) -> int:
+        return len(self._data)
+
+    def read(self) -> _Bytes:
+        return self._data
+
+    def iter_chunks(self, size: int = _CHUNK) -> Iterator[_Bytes]:
+        if len(self._data) <= size:
+            if self._data:
+                yield self._data
+            return
+        view = memoryview(self._data)
+        for i in range(0, len(self._data), size):
+            yield view[i : i + size].tobytes()
+
+    def open(self) -> BinaryIO:
+        return io.BytesIO(self._data)
+
+    def in_memory(self) -> Optional[_Bytes]:
+        return self._data
+
+
+class _PathBody(_Body):
+    """A file the caller named; read only when the bytes are needed."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    @property
+    def size(self) -> int:
+        return os.stat(self.path).st_size
+
+    def read(self) -> _Bytes:
+        with open(self.path, "rb") as f:
+            return f.read()
+
+    def iter_chunks(self, size: int = _CHUNK) -> Iterator[_Bytes]:
+        with open(self.path, "rb") as f:
+            while True:
+                chunk = f.read(size)
+                if not chunk:
+                    return
+                yield chunk
+
+    def open(self) -> BinaryIO:
+        return open(self.path, "rb")
+
+
+class _SharedFileReader(io.RawIOBase):
+    """Reads a shared file object from its own offset, so readers don't interfere."""
+
+    def __init__(self, fileobj: IO[bytes], size: int) -> None:
+        super().__init__()
+        self._f = fileobj
+        self._size = size
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        want = min(len(buffer), self._size - self._pos)
+        if want <= 0:
+            return 0
+        self._f.seek(self._pos)
+        data = self._f.read(want)
+        buffer[: len(data)] = data
+        self._pos += len(data)
+        return len(data)
+
+
+class _FileObjBody(_Body):
+    """A file object the parser wrote (a spooled temp file or a caller's sink)."""
+
+    __slots__ = ("_f", "_size")
+
+    def __init__(self, fileobj: IO[bytes], size: int) -> None:
+        self._f = fileobj
+        self._size = size
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def read(self) -> _Bytes:
+        self._f.seek(0)
+        return self._f.read(self._size)
+
+    def iter_chunks(self, size: int = _CHUNK) -> Iterator[_Bytes]:
+        pos = 0
+        while pos < self._size:
+            self._f.seek(pos)
+            chunk = self._f.read(min(size, self._size - pos))
+            if not chunk:
+                return
+            pos += len(chunk)
+            yield chunk
+
+    def open(self) -> BinaryIO:
+        return io.BufferedReader(_SharedFileReader(self._f, self._size))
+
+
+# ---------------------------------------------------------------------------
+# Sinks: where the parser writes a leaf's decoded bytes.
+
+
+class PartInfo(NamedTuple):
+    """What a sink factory learns about the part it will receive."""
+
+    headers: Headers
+    content_type: ContentType
+
+
+#: ``sink_factory(info)`` returns a binary file object opened for writing and
+#: reading (``open(path, "w+b")``, ``tempfile.TemporaryFile()``, ``BytesIO``);
+#: the parser writes the decoded body to it and the part reads it back.
+SinkFactory = Callable[[PartInfo], IO[bytes]]
+
+
+class _Sink:
+    __slots__ = ()
+
+    def write(self, data: _Bytes) -> None:
+        raise NotImplementedError
+
+    def finish(self) -> _Body:
+        raise NotImplementedError
+
+
+class _DefaultSink(_Sink):
+    """Chunks in memory, moved to a temporary file once over the threshold."""
+
+    __slots__ = ("_chunks", "_file", "_size", "_threshold")
+
+    def __init__(self, threshold: int) -> None:
+        self._chunks: List[_Bytes] = []
+        self._size = 0
+        self._threshold = threshold
+        self._file: Optional[IO[bytes]] = None
+
+    def write(self, data: _Bytes) -> None:
+        self._size += len(data)
+        if self._file is not None:
+            self._file.write(data)
+            return
+        self._chunks.append(data)
+        if self._size > self._threshold:
+            # Imported here so that importing the package stays fast.
+            import tempfile
+
+            f = tempfile.TemporaryFile()  # noqa: SIM115 - kept open as the part's body
+            for chunk in self._chunks:
+                f.write(chunk)
+            self._chunks = []
+            self._file = f
+
+    def finish(self) -> _Body:
+        if self._file is not None:
+            self._file.flush()
+            return _FileObjBody(self._file, self._size)
+        chunks = self._chunks
+        if len(chunks) == 1:
+            return _BytesBody(chunks[0])
+        return _BytesBody(b"".join(chunks))
+
+
+class _FileSink(_Sink):
+    __slots__ = ("_f", "_size")
+
+    def __init__(self, fileobj: IO[bytes]) -> None:
+        self._f = fileobj
+        self._size = 0
+
+    def write(self, data: _Bytes) -> None:
+        self._size += len(data)
+        self._f.write(data)
+
+    def finish(self) -> _Body:
+        self._f.flush()
+        return _FileObjBody(self._f, self._size)
+
+
+# ---------------------------------------------------------------------------
+
+
+def _check_header(name: str, value: str) -> None:
+    if not name or not name.isascii() or any(c in ": \t\r\n" or ord(c) < 33 for c in name):
+        raise EncodeError(f"invalid header name {name!r}")
+    if not value.isascii() or "\r" in value or "\n" in value:
+        raise EncodeError(f"header {name}: value must be ASCII without CR/LF, got {value!r}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _REPR_MAX else text[: _REPR_MAX - 3] + "..."
+
+
+class Part:
+    """One MIME entity: headers plus a decoded body, or child parts.
+
+    Attributes (read-only):
+
+    - ``headers``: every header as (name, value) pairs in order, names in their
+      original case, folded values unfolded.
+    - ``content_type``: the parsed :class:`ContentType` (text/plain when absent).
+    - ``content_id``: the Content-ID without angle brackets, or ``None``; the
+      header as received is in ``headers`` / :meth:`header`.
+    - ``parts``: the children of a multipart (an empty tuple for a leaf).
+    - ``preamble`` / ``epilogue``: bytes around a multipart's parts, or ``None``.
+
+    Build parts with :meth:`text`, :meth:`bytes`, :meth:`file` and
+    :meth:`multipart`; the parser builds them for decoded messages.
+    """
+
+    __slots__ = ("_body", "_ct", "_headers", "_parts", "epilogue", "preamble")
+
+    __hash__ = None  # type: ignore[assignment]
+
+    _headers: Headers
+    _ct: ContentType
+    _body: Optional[_Body]
+    _parts: Tuple[Part, ...]
+    preamble: Optional[_Bytes]
+    epilogue: Optional[_Bytes]
+
+    def __init__(
+        self,
+        headers: Iterable[Tuple[str, str]],
+        *,
+        body: Optional[_Body] = None,
+        parts: Sequence[Part] = (),
+        content_type: Optional[ContentType] = None,
+        preamble: Optional[_Bytes] = None,
+        epilogue: Optional[_Bytes] = None,
+    ) -> None:
+        hdrs = tuple(headers)
+        if content_type is None:
+            raw = _first(hdrs, "content-type")
+            content_type = parse_content_type(raw)[0]
+        object.__setattr__(self, "_headers", hdrs)
+        object.__setattr__(self, "_ct", content_type)
+        object.__setattr__(self, "_body", body)
+        object.__setattr__(self, "_parts", tuple(parts))
+        object.__setattr__(self, "preamble", preamble)
+        object.__setattr__(self, "epilogue", epilogue)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("Part is immutable")
+
+    # -- constructors ------------------------------------------------------
+
+    @classmethod
+    def text(
+        cls,
+        text: str,
+        subtype: str = "plain",
+        charset: str = "utf-8",
+        *,
+        content_id: Optional[str] = None,
+        content_location: Optional[str] = None,
+        transfer_encoding: Optional[str] = None,
+        headers: Iterable[Tuple[str, str]] = (),
+    ) -> Part:
+        """A text part; ``text`` is encoded with ``charset``.
+
+        Raises:
+            EncodeError: the text cannot be encoded in ``charset``, or a header is invalid.
+        """
+        try:
+            data = text.encode(charset)
+        except (UnicodeEncodeError, LookupError) as exc:
+            raise EncodeError(f"cannot encode text as {charset}: {exc}") from None
+        ct = ContentType("text", subtype, [("charset", charset)])
+        return cls._leaf(_BytesBody(data), ct, content_id, content_location, transfer_encoding, headers)
+
+    @classmethod
+    def file(
+        cls,
+        path: Union[str, os.PathLike[str]],
+        content_type: Union[str, ContentType, None] = None,
+        *,
+        content_id: Optional[str] = None,
+        content_location: Optional[str] = None,
+        transfer_encoding: Optional[str] = None,
+        headers: Iterable[Tuple[str, str]] = (),
+    ) -> Part:
+        """A part whose body is the file at ``path``, streamed by the writer, never loaded.
+
+        ``content_type`` defaults to a guess from the file name
+        (``mimetypes``), else application/octet-stream.
+
+        Raises:
+            EncodeError: the file does not exist, or a header is invalid.
+        """
+        p = os.fspath(path)
+        if not os.path.isfile(p):
+            raise EncodeError(f"no such file: {p!r}")
+        if content_type is None:
+            content_type = mimetypes.guess_type(p)[0] or "application/octet-stream"
+        return cls._leaf(
+            _PathBody(p), _as_ct(content_type), content_id, content_location, transfer_encoding, headers
+        )
+
+    @classmethod
+    def multipart(
+        cls,
+        subtype: str,
+        parts: Iterable[Part],
+        *,
+        boundary: Optional[str] = None,
+        params: Optional[Mapping[str, str]] = None,
+        content_id: Optional[str] = None,
+        content_location: Optional[str] = None,
+        headers: Iterable[Tuple[str, str]] = (),
+        preamble: Optional[_Bytes] = None,
+        epilogue: Optional[_Bytes] = None,
+    ) -> Part:
+        """A multipart of ``subtype`` ("mixed" or "multipart/mixed").
+
+        ``boundary`` is kept when it is safe; otherwise (and when omitted) the
+        writer picks one that does not occur in the content.
+
+        Raises:
+            EncodeError: ``subtype`` names another top-level type, or a header is invalid.
+        """
+        if "/" in subtype:
+            top, _, subtype = subtype.partition("/")
+            if top.strip().lower() != "multipart":
+                raise EncodeError(f"not a multipart type: {top}/{subtype}")
+        items: List[Tuple[str, str]] = []
+        if boundary is not None:
+            items.append(("boundary", boundary))
+        for name, value in (params or {}).items():
+            items.append((name, value))
+        ct = ContentType("multipart", subtype.strip(), items)
+        hdrs = _build_headers(ct, content_id, content_location, None, headers)
+        children = tuple(parts)
+        for child in children:
+            if not isinstance(child, Part):
+                raise EncodeError(f"multipart children must be Part, got {type(child).__name__}")
+        return cls(hdrs, parts=children, content_type=ct, preamble=preamble, epilogue=epilogue)
+
+    @classmethod
+    def bytes(
+        cls,
+        data: _Bytes,
+        content_type: Union[str, ContentType],
+        *,
+        content_id: Optional[str] = None,
+        content_location: Optional[str] = None,
+        transfer_encoding: Optional[str] = None,
+        headers: Iterable[Tuple[str, str]] = (),
+    ) -> Part:
+        """A part holding ``data`` in memory.
+
+        Raises:
+            EncodeError: ``data`` is not bytes, the content type is invalid, or a header is.
+        """
+        if not isinstance(data, (_Bytes, bytearray, memoryview)):
+            raise EncodeError(f"data must be bytes, got {type(data).__name__}")
+        return cls._leaf(
+            _BytesBody(_Bytes(data)),
+            _as_ct(content_type),
+            content_id,
+            content_location,
+            transfer_encoding,
+            headers,
+        )
+
+    @classmethod
+    def _leaf(
+        cls,
+        body: _Body,
+        ct: ContentType,
+        content_id: Optional[str],
+        content_location: Optional[str],
+        transfer_encoding: Optional[str],
+        headers: Iterable[Tuple[str, str]],
+    ) -> Part:
+        if ct.is_multipart:
+            raise EncodeError("use Part.multipart() for multipart content types")
+        hdrs = _build_headers(ct, content_id, content_location, transfer_encoding, headers)
+        return cls(hdrs, body=body, content_type=ct)
+
+    # -- accessors ---------------------------------------------------------
+
+    @property
+    def headers(self) -> Headers:
+        return self._headers
+
+    @property
+    def content_type(self) -> ContentType:
+        return self._ct
+
+    @property
+    def parts(self) -> Tuple[Part, ...]:
+        return self._parts
+
+    @property
+    def is_multipart(self) -> bool:
+        return self._body is None
+
+    def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
+        """The first header called ``name`` (any case), or ``default``."""
+        found = _first(self._headers, name.lower())
+        return default if found is None else found
+
+    @property
+    def content_id(self) -> Optional[str]:
+        """Content-ID without ``<>`` (see :func:`normalize_content_id`), or ``None``."""
+        return normalize_content_id(_first(self._headers, "content-id"))
+
+    @property
+    def content_location(self) -> Optional[str]:
+        return _first(self._headers, "content-location")
+
+    @property
+    def transfer_encoding(self) -> Optional[str]:
+        """The Content-Transfer-Encoding header, lowercased, or ``None``."""
+        value = _first(self._headers, "content-transfer-encoding")
+        return None if value is None else value.strip().lower()
+
+    @property
+    def data(self) -> _Bytes:
+        """The decoded body (loaded into memory for file-backed parts; ``b""`` for multiparts)."""
+        body: Optional[_Body] = self._body
+        return b"" if body is None else body.read()
+
+    @property
+    def size(self) -> int:
+        """Decoded body size in bytes (the sum over leaves for a multipart)."""
+        body: Optional[_Body] = self._body
+        if body is None:
+            return sum(p.size for p in self._parts)
+        return body.size
+
+    def open(self) -> BinaryIO:
+        """A binary file object over the decoded body; streams file-backed bodies."""
+        body: Optional[_Body] = self._body
+        if body is None:
+            return io.BytesIO(b"")
+        return body.open()
+
+    def iter_data(self, size: int = _CHUNK) -> Iterator[_Bytes]:
+        """The decoded body in chunks of at most ``size`` bytes."""
+        body: Optional[_Body] = self._body
+        if body is not None:
+            yield from body.iter_chunks(size)
+
+    def walk(self) -> Iterator[Part]:
+        """This part and every descendant, depth first, self first."""
+        yield self
+        for child in self._parts:
+            yield from child.walk()
+
+    # -- comparison --------------------------------------------------------
+
+    def _key(self) -> Tuple[Any, ...]:
+        ct: ContentType = self._ct
+        if ct.is_multipart:
+            ct = ct.replace(boundary=None)
+        others = tuple(
+            (n.lower(), v)
+            for n, v in self._headers
+            if n.lower() not in ("content-type", "content-transfer-encoding")
+        )
+        return (ct, others, self._body is None)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Part):
+            return NotImplemented
+        if self is other:
+            return True
+        if self._key() != other._key():
+            return False
+        if self._body is None or other._body is None:
+            return self._parts == other._parts
+        return _same_bytes(self._body, other._body)
+
+    def __repr__(self) -> str:
+        ct = self._ct.mime_type
+        if self._body is None:
+            return f"<Part {ct} parts={len(self._parts)}>"
+        cid = self.content_id
+        body: _Body = self._body
+        mem = body.in_memory()
+        shown = _short(mem) if mem is not None else f"<{body.size} bytes in a file>"
+        extra = f" cid={cid!r}" if cid else ""
+        return f"<Part {ct}{extra} data={shown}>"
+
+
+def _same_bytes(a: _Body, b: _Body) -> bool:
+    if a.size != b.size:
+        return False
+    ma, mb = a.in_memory(), b.in_memory()
+    if ma is not None and mb is not None:
+        return ma == mb
+    ia, ib = a.iter_chunks(), b.iter_chunks()
+    # Compare as two byte streams whose chunk edges need not line up.
+    bufa = bufb = b""
+    while True:
+        if not bufa:
+            bufa = next(ia, b"")
+        if not bufb:
+            bufb = next(ib, b"")
+        if not bufa or not bufb:
+            return not bufa and not bufb
+        n = min(len(bufa), len(bufb))
+        if bufa[:n] != bufb[:n]:
+            return False
+        bufa, bufb = bufa[n:], bufb[n:]
+
+
+def _first(headers: Headers, lname: str) -> Optional[str]:
+    for name, value in headers:
+        if name.lower() == lname:
+            return value
+    return None
+
+
+def _as_ct(value: Union[str, ContentType]) -> ContentType:
+    if isinstance(value, ContentType):
+        return value
+    ct, ok = parse_content_type(value)
+    if not ok:
+        raise EncodeError(f"invalid content type {value!r}")
+    return ct
+
+
+def _build_headers(
+    ct: ContentType,
+    content_id: Optional[str],
+    content_location: Optional[str],
+    transfer_encoding: Optional[str],
+    extra: Iterable[Tuple[str, str]],
+) -> List[Tuple[str, str]]:
+    hdrs: List[Tuple[str, str]] = [("Content-Type", str(ct))]
+    if content_id is not None:
+        cid = normalize_content_id(content_id) or ""
+        hdrs.append(("Content-ID", f"<{cid}>"))
+    if content_location is not None:
+        hdrs.append(("Content-Location", content_location))
+    if transfer_encoding is not None:
+        hdrs.append(("Content-Transfer-Encoding", transfer_encoding.strip().lower()))
+    reserved = {"content-type", "content-id", "content-location", "content-transfer-encoding"}
+    for name, value in extra:
+        if name.lower() in reserved:
+            raise EncodeError(f"set {name} through its keyword argument")
+        hdrs.append((name, value))
+    for name, value in hdrs:
+        _check_header(name, value)
+    return hdrs
