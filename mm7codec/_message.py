@@ -35,6 +35,58 @@ else:
 __all__ = ["Message"]
 
 
+#: Content-ID given to content that has none (and no href names one).
+DEFAULT_CONTENT_ID = "mms-content"
+
+
+def _pair_content(message: Message) -> None:
+    """Make the content's Content-ID and the PDU's ``Content href`` name each other.
+
+    Fills in whichever is missing: a Content-ID from the href, an href from the
+    Content-ID, or both (``mms-content``).
+
+    Raises:
+        EncodeError: the PDU cannot carry content, or href and Content-ID disagree.
+    """
+    from ._pdu import ContentRef
+    from ._record import replace
+
+    pdu: Any = message.pdu
+    content: Any = message.content
+    if "content" not in pdu.__dict__:
+        raise EncodeError(f"{pdu.WIRE_NAME} cannot carry content")
+    reference = pdu.content
+    content_id = content.content_id
+    if reference is not None:
+        href = str(reference.href).strip()
+        wanted = href[4:].strip() if href[:4].lower() == "cid:" else None
+        if content_id is None and wanted:
+            object.__setattr__(message, "content", _with_content_id(content, wanted))
+        elif wanted is None or wanted != content_id:
+            raise EncodeError(
+                f"Content href {href!r} does not name the content's Content-ID {content_id!r}"
+            )
+        return
+    if content_id is None:
+        content_id = DEFAULT_CONTENT_ID
+        object.__setattr__(message, "content", _with_content_id(content, content_id))
+    object.__setattr__(message, "pdu", replace(pdu, content=ContentRef(f"cid:{content_id}")))
+
+
+def _with_content_id(part: Part, content_id: str) -> Part:
+    from ._part import Part
+
+    headers = [*part.headers, ("Content-ID", f"<{content_id}>")]
+    return Part(
+        headers,
+        body=part._body,
+        parts=part.parts,
+        content_type=part.content_type,
+        preamble=part.preamble,
+        epilogue=part.epilogue,
+    )
+
+
 @record(frozen=True)
 class Message:
     """A PDU with its TransactionID, schema version, MM7Version and content.
@@ -61,6 +113,8 @@ class Message:
             object.__setattr__(self, "mm7_version", version.default_mm7_version)
         if not isinstance(self.defects, tuple):
             object.__setattr__(self, "defects", tuple(self.defects))
+        if self.content is not None:
+            _pair_content(self)
 
     @property
     def status(self) -> Optional[Status]:

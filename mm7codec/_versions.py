@@ -151,6 +151,15 @@ class SchemaVersion:
     def __repr__(self) -> str:
         return f"SchemaVersion({self.name!r})"
 
+    # A schema is identified by its name; its tables are derived from it.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SchemaVersion):
+            return NotImplemented
+        return self.name == other.name
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
     # Ordering by age lets callers say "REL-6-MM7-1-0 or later" without strings.
     def __lt__(self, other: SchemaVersion) -> bool:
         return self.index < other.index

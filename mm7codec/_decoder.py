@@ -1,0 +1,334 @@
+"""``Decoder``: an MM7 HTTP body in, a ``Message`` out; ``decode`` is feed-all-then-close.
+
+Theory of operation. The Content-Type label decides how to read the body,
+unless the body contradicts it (mm7-spec.md §4.4, §5 item 10): the first
+bytes that are not whitespace are sniffed, so a bare envelope labelled
+multipart/related (Sinch's DR example) or a multipart body labelled text/xml
+is read as what it is, with a defect. A bare envelope is collected (bounded
+by ``max_envelope_size``) and handed to the XML layer at ``close``. A
+multipart body streams through the MIME push parser, whose sinks keep big
+attachments out of memory; at ``close`` the SOAP part is found (by ``start``,
+then by ``type``, then first part) and the content is the part that the
+PDU's ``Content href`` names (§5 item 9 leniency: missing ``cid:``, stray
+spaces, no brackets, Content-Location references, and a fallback to the
+first non-SOAP part when nothing matches).
+"""
+
+from __future__ import annotations
+
+from ._errors import DecodeError, DefectRecorder, LimitExceededError
+from ._headers import normalize_content_id, parse_content_type
+from ._limits import Limits
+from ._mime import MimeParser
+from ._part import Part
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import List, Optional, Tuple
+
+    from ._message import Message
+    from ._part import SinkFactory
+
+__all__ = ["Decoder", "decode", "decode_http"]
+
+_XML_TYPES = ("text/xml", "application/xml", "application/soap+xml")
+_WHITESPACE = b" \t\r\n"
+_BOM = b"\xef\xbb\xbf"
+_FORMAT_CORRUPT = 2007
+
+
+class Decoder:
+    """Incremental decoder for one MM7 HTTP body.
+
+    ``content_type`` is the HTTP Content-Type header (``None`` when absent:
+    the body is sniffed). Call :meth:`feed` with chunks of any size, then
+    :meth:`close` for the :class:`Message`. ``strict=True`` raises on the
+    first tolerated deviation instead of recording it in ``message.defects``.
+    ``sink_factory`` receives each MIME leaf's description and may return a
+    binary file object to hold its decoded body (default: memory, spooled to
+    a temporary file above ``limits.spool_threshold``).
+
+    Raises (from ``feed`` and ``close``):
+        DecodeError: the body is not an MM7 message (4004 and others).
+        LimitExceededError: a limit of ``limits`` was exceeded.
+    """
+
+    def __init__(
+        self,
+        content_type: Optional[str] = None,
+        *,
+        strict: bool = False,
+        limits: Optional[Limits] = None,
+        sink_factory: Optional[SinkFactory] = None,
+    ) -> None:
+        self._label = content_type
+        self._strict = strict
+        self._limits = limits or Limits()
+        self._sink_factory = sink_factory
+        self._defects = DefectRecorder(strict)
+        self._mode = ""  # "", "xml" or "mime" once the first bytes are seen
+        self._pending: List[bytes] = []
+        self._pending_size = 0
+        self._parser: Optional[MimeParser] = None
+        self._total = 0
+        self._closed = False
+
+    def feed(self, data: bytes) -> None:
+        """Decode the next chunk of the body."""
+        if self._closed:
+            raise DecodeError("feed() after close()")
+        if not data:
+            return
+        data = bytes(data)
+        self._total += len(data)
+        if self._total > self._limits.max_message_size:
+            raise LimitExceededError(
+                f"message larger than max_message_size ({self._limits.max_message_size} bytes)",
+                limit="max_message_size",
+                value=self._limits.max_message_size,
+                offset=self._limits.max_message_size,
+            )
+        if self._mode == "mime":
+            assert self._parser is not None
+            self._parser.feed(data)
+            return
+        self._pending.append(data)
+        self._pending_size += len(data)
+        if self._mode == "xml":
+            self._check_envelope_size()
+        else:
+            self._decide(final=False)
+
+    def close(self) -> Message:
+        """End of the body: finish decoding and return the message."""
+        if self._closed:
+            raise DecodeError("close() called twice")
+        self._closed = True
+        if not self._mode:
+            self._decide(final=True)
+        if self._mode == "xml":
+            return self._decode_envelope(b"".join(self._pending), None)
+        assert self._parser is not None
+        root = self._parser.close()
+        return self._from_tree(root)
+
+    # -- choosing how to read the body ----------------------------------------------------------
+
+    def _check_envelope_size(self) -> None:
+        if self._pending_size > self._limits.max_envelope_size:
+            raise LimitExceededError(
+                f"SOAP envelope larger than max_envelope_size ({self._limits.max_envelope_size})",
+                limit="max_envelope_size",
+                value=self._limits.max_envelope_size,
+            )
+
+    def _decide(self, final: bool) -> None:
+        head = b"".join(self._pending)
+        self._pending = [head]
+        start = head.lstrip(_WHITESPACE)
+        if start.startswith(_BOM):
+            start = start[3:].lstrip(_WHITESPACE)
+        label = parse_content_type(self._label)[0] if self._label else None
+        labelled_multipart = label is not None and label.is_multipart and "boundary" in label.params
+        if not start:
+            if final:
+                raise DecodeError("empty MM7 body")
+            return
+        if start[:1] == b"<" or start[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            if labelled_multipart:
+                self._defects.record("xml-body-labelled-multipart", str(self._label))
+            elif label is not None and label.mime_type not in _XML_TYPES:
+                self._defects.record("xml-body-mislabelled", str(self._label))
+            self._mode = "xml"
+            self._check_envelope_size()
+            return
+        if labelled_multipart:
+            assert self._label is not None
+            self._start_mime(self._label)
+            return
+        if start[:2] == b"--":
+            line_end = start.find(b"\n")
+            if line_end < 0:
+                if len(start) > self._limits.max_header_size:
+                    raise LimitExceededError(
+                        "first boundary line too long",
+                        limit="max_header_size",
+                        value=self._limits.max_header_size,
+                    )
+                if not final:
+                    return
+                raise DecodeError("body is a lone boundary line")
+            boundary = start[2:line_end].rstrip(b"\r \t").decode("latin-1")
+            kind = "multipart-body-mislabelled" if self._label else "missing-content-type"
+            self._defects.record(kind, f"{self._label or ''} (boundary {boundary!r})")
+            self._start_mime(f'multipart/related; boundary="{boundary}"')
+            return
+        raise DecodeError(
+            f"body is neither a SOAP envelope nor multipart (Content-Type {self._label!r})"
+        )
+
+    def _start_mime(self, content_type: str) -> None:
+        self._mode = "mime"
+        self._parser = MimeParser(
+            content_type,
+            limits=self._limits,
+            defects=self._defects,
+            sink_factory=self._sink_factory,
+        )
+        pending, self._pending = self._pending, []
+        for chunk in pending:
+            self._parser.feed(chunk)
+
+    # -- from the MIME tree to the message -----------------------------------------------------
+
+    def _decode_envelope(self, data: bytes, charset: Optional[str]) -> Message:
+        from ._xml import decode_envelope
+
+        return decode_envelope(
+            data,
+            strict=self._strict,
+            limits=self._limits,
+            defects=self._defects,
+            charset=charset,
+        )
+
+    def _from_tree(self, root: Part) -> Message:
+        if not root.parts:
+            if root.is_multipart:
+                raise DecodeError("multipart MM7 body without any part")
+            # A non-multipart root: the whole body is the envelope.
+            return self._decode_envelope(root.data, root.content_type.params.get("charset"))
+        soap = self._soap_part(root)
+        if soap.is_multipart:
+            raise DecodeError("the SOAP part of the MM7 body is itself a multipart")
+        message = self._decode_envelope(soap.data, soap.content_type.params.get("charset"))
+        others = [p for p in root.parts if p is not soap]
+        for part in others:
+            raw = part.header("Content-ID")
+            if raw is not None and not raw.strip().startswith("<"):
+                self._defects.record("content-id-without-brackets", raw)
+        content = self._content(message, others)
+        return message.replace(content=content, defects=tuple(self._defects.defects))
+
+    def _soap_part(self, root: Part) -> Part:
+        params = root.content_type.params
+        start = params.get("start")
+        if start is not None:
+            if not start.strip().startswith("<"):
+                self._defects.record("start-without-brackets", start)
+            wanted = normalize_content_id(start)
+            for part in root.parts:
+                if part.content_id is not None and part.content_id == wanted:
+                    return part
+            self._defects.record("start-matches-no-part", start)
+        else:
+            self._defects.record("missing-start", "SOAP part found by type or position")
+        root_type = (params.get("type") or "").strip().lower()
+        if root_type:
+            for part in root.parts:
+                if part.content_type.mime_type == root_type:
+                    return part
+        for part in root.parts:
+            if part.content_type.mime_type in _XML_TYPES:
+                return part
+        return root.parts[0]
+
+    def _content(self, message: Message, others: List[Part]) -> Optional[Part]:
+        reference = getattr(message.pdu, "content", None)
+        if reference is None:
+            if not others:
+                return None
+            if len(others) == 1:
+                self._defects.record("content-without-reference", "one part besides SOAP")
+                return others[0]
+            # Telnyx-style media as sibling parts rather than one Content entity.
+            self._defects.record("content-as-sibling-parts", f"{len(others)} parts")
+            return Part.multipart("mixed", others)
+        href = str(reference.href)
+        target, how = _parse_href(href)
+        if how:
+            self._defects.record(how, href)
+        if not others:
+            self._defects.record("href-matches-no-part", f"{href} (no content part)")
+            return None
+        for part in others:
+            for candidate in part.walk():
+                if candidate.content_id is not None and candidate.content_id == target:
+                    return candidate
+        for part in others:
+            for candidate in part.walk():
+                if (
+                    candidate.content_location is not None
+                    and candidate.content_location.strip()
+                    in (
+                        href.strip(),
+                        target,
+                    )
+                ):
+                    return candidate
+        self._defects.record("href-matches-no-part", href)
+        return others[0]
+
+
+def _parse_href(href: str) -> Tuple[str, str]:
+    """The Content-ID an href names, and the defect kind if it was written loosely."""
+    text = href.strip()
+    how = ""
+    if text != href:
+        how = "href-whitespace"
+    if text[:4].lower() == "cid:":
+        rest = text[4:]
+        if rest != rest.strip():
+            how = "href-cid-space"
+        text = rest.strip()
+    else:
+        how = "href-missing-cid-prefix"
+    if "%" in text:
+        # RFC 2392: a cid URL is the Content-ID with URL escapes.
+        from urllib.parse import unquote
+
+        text = unquote(text)
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].strip()
+        how = how or "href-with-brackets"
+    return text, how
+
+
+def decode(
+    body: bytes,
+    content_type: Optional[str] = None,
+    *,
+    strict: bool = False,
+    limits: Optional[Limits] = None,
+) -> Message:
+    """Decode a whole MM7 HTTP body (``Content-Type`` from the HTTP headers).
+
+    Raises:
+        DecodeError: the body is not a valid MM7 message; ``.status_code`` is
+            what a server answers (4004, 2007, ...).
+        LimitExceededError: a limit was exceeded.
+    """
+    decoder = Decoder(content_type, strict=strict, limits=limits)
+    decoder.feed(body)
+    return decoder.close()
+
+
+def decode_http(raw: bytes, *, strict: bool = False, limits: Optional[Limits] = None) -> Message:
+    """Decode a whole HTTP request or response (start line, headers, body).
+
+    Chunked transfer coding is undone; the Content-Type header selects how the
+    body is read. Deviations in the HTTP framing are recorded as defects too.
+
+    Raises:
+        DecodeError: malformed HTTP, or the body is not a valid MM7 message.
+        LimitExceededError: a limit was exceeded.
+    """
+    from ._http1 import parse_http
+
+    limits = limits or Limits()
+    defects = DefectRecorder(strict)
+    http = parse_http(raw, limits=limits, defects=defects)
+    decoder = Decoder(http.content_type, strict=strict, limits=limits)
+    decoder._defects = defects
+    decoder.feed(http.body)
+    return decoder.close()
