@@ -1,0 +1,342 @@
+"""An MM7 gateway simulator for integration tests, standard library only.
+
+:class:`GatewaySimulator` behaves like a relay/server such as Sinch's MM7 API,
+on 127.0.0.1 by default:
+
+- it accepts ``SubmitReq`` (and Cancel/Replace) over HTTP with Basic auth,
+  answers ``SubmitRsp`` with a fresh MessageID, and records every decoded
+  request in :attr:`GatewaySimulator.received`;
+- :meth:`GatewaySimulator.fail_next` makes the next answers fail, with an MM7
+  status (a Fault) or a raw HTTP error page;
+- :meth:`GatewaySimulator.deliver` POSTs a ``DeliverReq`` /
+  ``DeliveryReportReq`` to your receiver and retries, as a gateway does, until
+  it gets HTTP 200 with the matching ``...Rsp``, the same TransactionID and
+  status 1000 within 10 seconds, at most ``max_attempts`` times.
+
+Example::
+
+    with GatewaySimulator() as sim:
+        reply = send(sim.url, message, auth=sim.auth)
+        assert sim.received[0].transaction_id == message.transaction_id
+
+:class:`ServerThread` serves any WSGI application (your ``make_wsgi_app``
+receiver, say) in a background thread for the same kind of test.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import queue
+import socketserver
+import threading
+import time
+from typing import TYPE_CHECKING, Deque, Iterable, List, NamedTuple, Optional, Tuple, Union
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from ._errors import MM7Error
+from ._limits import Limits
+from ._message import Message
+from ._pdu import RESPONSE_FOR, DeliverReq, DeliveryReportReq, ReadReplyReq, SubmitReq
+from ._status import StatusCode
+from ._versions import SchemaVersion, get_version
+from .http import Auth, Client, HandlerResult, make_wsgi_app
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["Attempt", "DeliveryResult", "GatewaySimulator", "ServerThread"]
+
+#: What a gateway allows a receiver to answer in (Sinch: 10 seconds).
+ANSWER_DEADLINE = 10.0
+#: Sinch retries five minutes later; tests pass a small ``retry_delay``.
+DEFAULT_RETRY_DELAY = 300.0
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        # Test output stays clean; the simulator keeps its own records.
+        pass
+
+
+class ServerThread:
+    """Serve a WSGI application from a background thread (``wsgiref``, threaded).
+
+    Binds 127.0.0.1 and a free port by default; :attr:`url` is its address.
+    Use as a context manager, or call :meth:`start` and :meth:`stop`.
+    """
+
+    def __init__(
+        self, app: WSGIApplication, host: str = "127.0.0.1", port: int = 0, path: str = "/mm7"
+    ) -> None:
+        self._server = make_server(
+            host, port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+        )
+        self._thread: Optional[threading.Thread] = None
+        bound_host, bound_port = self._server.server_address[:2]
+        self.url = f"http://{bound_host!s}:{bound_port}{path}"
+
+    def start(self) -> ServerThread:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"mm7-server {self.url}",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: Optional[type],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.stop()
+
+
+class Attempt(NamedTuple):
+    """One try of :meth:`GatewaySimulator.deliver`.
+
+    ``http_status`` and ``response`` are None when no answer came; ``error``
+    is what went wrong (transport failure, non-MM7 answer), else None. ``ok``
+    is the gateway's verdict: HTTP 200, the matching ``...Rsp``, the same
+    TransactionID, status 1000, within the deadline.
+    """
+
+    number: int
+    http_status: Optional[int]
+    response: Optional[Message]
+    error: Optional[BaseException]
+    elapsed: float
+    ok: bool
+    reason: str
+
+
+class DeliveryResult(NamedTuple):
+    """The attempt log of one delivery; ``delivered`` if the last attempt was ok."""
+
+    attempts: Tuple[Attempt, ...]
+
+    @property
+    def delivered(self) -> bool:
+        return bool(self.attempts) and self.attempts[-1].ok
+
+    @property
+    def last(self) -> Attempt:
+        return self.attempts[-1]
+
+
+class _Failure(NamedTuple):
+    status: Optional[int]
+    http_status: Optional[int]
+    body: bytes
+    content_type: str
+
+
+class GatewaySimulator:
+    """A relay/server to test a VASP application against (see the module docs).
+
+    ``auth`` is the ``(user, password)`` senders must use (None: no auth).
+    ``version`` is the schema version of the simulator (kept for callers
+    building messages; answers always use the request's version).
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        auth: Optional[Auth] = ("user", "pass"),
+        version: Union[str, SchemaVersion] = "REL-6-MM7-1-4",
+        limits: Optional[Limits] = None,
+        path: str = "/mm7",
+    ) -> None:
+        self.auth = auth
+        self.version = get_version(version)
+        self._lock = threading.Lock()
+        self._received: List[Message] = []
+        self._queue: queue.Queue[Message] = queue.Queue()
+        self._failures: Deque[_Failure] = collections.deque()
+        self._ids = itertools.count(1)
+        self._stopping = threading.Event()
+        mm7_app = make_wsgi_app(self._handle, limits=limits, auth=auth, side="relay")
+        self._mm7_app = mm7_app
+        self._server = ServerThread(self._app, host, port, path)
+        self.url = self._server.url
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> GatewaySimulator:
+        self._stopping.clear()
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._server.stop()
+
+    def __enter__(self) -> GatewaySimulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: Optional[type],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.stop()
+
+    # -- what was received ---------------------------------------------------------------------
+
+    @property
+    def received(self) -> List[Message]:
+        """Every request decoded so far, oldest first (a copy)."""
+        with self._lock:
+            return list(self._received)
+
+    def next_received(self, timeout: float = 5.0) -> Message:
+        """The next received request, waiting up to ``timeout`` seconds.
+
+        Raises:
+            queue.Empty: nothing arrived in time.
+        """
+        return self._queue.get(timeout=timeout)
+
+    # -- failure injection ---------------------------------------------------------------------
+
+    def fail_next(
+        self,
+        status: Optional[int] = StatusCode.SERVICE_UNAVAILABLE,
+        *,
+        count: int = 1,
+        http_status: Optional[int] = None,
+        body: bytes = b"",
+        content_type: str = "text/html",
+    ) -> None:
+        """Make the next ``count`` requests fail.
+
+        With ``http_status`` the answer is that raw HTTP status with ``body``
+        (an HTML 502 page, an empty 503) and the request is not decoded.
+        Otherwise the request is decoded and recorded, and answered with a
+        SOAP Fault carrying ``status`` (4006 service unavailable by default).
+        """
+        failure = _Failure(None if status is None else int(status), http_status, body, content_type)
+        with self._lock:
+            self._failures.extend([failure] * count)
+
+    # -- serving -------------------------------------------------------------------------------
+
+    def _app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if str(environ.get("REQUEST_METHOD", "")).upper() == "POST":
+            with self._lock:
+                raw = bool(self._failures) and self._failures[0].http_status is not None
+                failure = self._failures.popleft() if raw else None
+            if failure is not None and failure.http_status is not None:
+                headers = [
+                    ("Content-Type", failure.content_type),
+                    ("Content-Length", str(len(failure.body))),
+                ]
+                start_response(f"{failure.http_status} Simulated failure", headers)
+                return [failure.body]
+        return self._mm7_app(environ, start_response)
+
+    def _handle(self, message: Message) -> HandlerResult:
+        with self._lock:
+            self._received.append(message)
+        self._queue.put(message)
+        with self._lock:
+            # Raw HTTP failures are _app's; only an MM7 one is taken here.
+            mm7_failure = bool(self._failures) and self._failures[0].http_status is None
+            failure = self._failures.popleft() if mm7_failure else None
+        if failure is not None and failure.status is not None:
+            return failure.status
+        pdu = message.pdu
+        if isinstance(pdu, (DeliverReq, DeliveryReportReq, ReadReplyReq)):
+            # Those travel from the relay to the VASP, never to the relay.
+            return StatusCode.UNSUPPORTED_OPERATION
+        if isinstance(pdu, SubmitReq):
+            return message.response(StatusCode.SUCCESS, message_id=self._message_id())
+        return None
+
+    def _message_id(self) -> str:
+        return f"sim-{next(self._ids):08d}"
+
+    # -- relay -> VASP ---------------------------------------------------------------------------
+
+    def deliver(
+        self,
+        receiver_url: str,
+        message: Message,
+        *,
+        auth: Optional[Auth] = None,
+        max_attempts: int = 5,
+        retry_delay: float = DEFAULT_RETRY_DELAY,
+        timeout: float = ANSWER_DEADLINE,
+    ) -> DeliveryResult:
+        """POST ``message`` to ``receiver_url`` until it is accepted, as a gateway does.
+
+        Accepted means HTTP 200 with the matching ``...Rsp``, the same
+        TransactionID and status 1000, within ``timeout`` seconds. Otherwise
+        the simulator waits ``retry_delay`` seconds (a retry schedule; a
+        gateway waits minutes) and tries again, ``max_attempts`` times in all.
+        :meth:`stop` cuts the waiting short.
+        """
+        expected = RESPONSE_FOR.get(type(message.pdu))
+        if expected is None:
+            raise ValueError(f"{message.pdu.WIRE_NAME} is not a request")
+        attempts: List[Attempt] = []
+        with Client(receiver_url, auth=auth, timeout=timeout) as client:
+            for number in range(1, max_attempts + 1):
+                if number > 1 and self._stopping.wait(retry_delay):
+                    break
+                attempt = self._attempt(client, number, message, expected, timeout)
+                attempts.append(attempt)
+                if attempt.ok:
+                    break
+        return DeliveryResult(tuple(attempts))
+
+    @staticmethod
+    def _attempt(
+        client: Client, number: int, message: Message, expected: type, timeout: float
+    ) -> Attempt:
+        started = time.monotonic()
+        try:
+            exchange = client.exchange(message)
+        except MM7Error as exc:
+            elapsed = time.monotonic() - started
+            status = getattr(exc, "http_status", None)
+            return Attempt(number, status, None, exc, elapsed, False, str(exc))
+        elapsed = time.monotonic() - started
+        reply = exchange.message
+        code = reply.status.code if reply.status is not None else None
+        if exchange.http_status != 200:
+            reason = f"HTTP {exchange.http_status}"
+        elif not isinstance(reply.pdu, expected):
+            reason = f"answered by {reply.pdu.WIRE_NAME}, not {expected.__name__}"
+        elif reply.transaction_id != message.transaction_id:
+            reason = f"TransactionID {reply.transaction_id!r} does not match"
+        elif code != StatusCode.SUCCESS:
+            reason = f"status {code}"
+        elif elapsed > timeout:
+            reason = f"answered after {elapsed:.1f} s"
+        else:
+            reason = ""
+        return Attempt(number, exchange.http_status, reply, None, elapsed, not reason, reason)
