@@ -1,0 +1,999 @@
+"""SOAP envelope bytes -> Message: lenient, by local name, every deviation named.
+
+The bytes are checked (size, DOCTYPE, NUL, charset) and parsed once by the C
+ElementTree parser; then one walk over the tree builds the PDU record. What
+each element is comes from the version table of the detected schema; the
+decoder never tests versions itself. Deviations are recorded as defects
+(``DEFECT_KINDS``); ``strict=True`` raises :class:`DecodeError` instead.
+"""
+
+from __future__ import annotations
+
+from ._errors import DecodeError, DefectRecorder, LimitExceededError, UnsupportedOperationError
+from ._limits import Limits
+from ._message import Message
+from ._pdu import (
+    PDU_CLASSES,
+    Address,
+    ContentRef,
+    Extension,
+    Recipients,
+    ReplyCharging,
+    RSErrorRsp,
+    SenderIdentification,
+    SentTime,
+    Status,
+    UACapabilities,
+    UserAgent,
+    element_field,
+)
+from ._record import make
+from ._status import StatusCode
+from ._versions import LATEST, NAMESPACE_PREFIX, VERSIONS, resolve
+from ._xml_encode import SOAP_NS, escape_attr, escape_text
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Tuple, Type
+    from xml.etree.ElementTree import Element
+
+    from ._pdu import PDU
+    from ._versions import ComplexType, ElementSpec, SchemaVersion
+
+__all__ = ["DEFECT_KINDS", "canonical_fragment", "decode_envelope"]
+
+#: Every defect kind this module records, with what it means.
+DEFECT_KINDS: Dict[str, str] = {
+    "charset-mismatch": "the MIME charset and the XML declaration name different encodings "
+    "(the declaration wins)",
+    "soap-namespace": "Envelope, Header or Body is not in the SOAP 1.1 namespace",
+    "missing-transaction-id": "no TransactionID in the SOAP Header (transaction_id is '')",
+    "transaction-id-whitespace": "TransactionID padded with whitespace (stripped)",
+    "extra-body-element": "more than one element in the SOAP Body (the first is decoded)",
+    "qualified-fault-element": "faultcode/faultstring/detail in a namespace (SOAP 1.1 says unqualified)",
+    "fault-without-pdu": "a SOAP Fault without RSErrorRsp/VASPErrorRsp in detail (an "
+    "RSErrorRsp is made from faultcode: Client 2000, Server 3000, other 4000)",
+    "missing-namespace": "the PDU is in no namespace (decoded by local names)",
+    "unknown-namespace": "the PDU's namespace is not a 3GPP MM7 schema (decoded by local names)",
+    "mm7-version-not-in-schema": "MM7Version is not in the schema's versionType enumeration",
+    "pdu-not-in-version": "the PDU does not exist in the detected schema (decoded with the latest)",
+    "namespace-mismatch": "an MM7 element in another namespace than its PDU",
+    "out-of-order": "elements not in the schema's sequence order",
+    "duplicate-element": "an element repeated where the schema allows one (kept as extension)",
+    "unknown-element": "an element the PDU does not define (kept in pdu.extensions)",
+    "element-not-in-version": "an element of the PDU that the detected schema lacks (kept in "
+    "pdu.extensions, written back unchanged)",
+    "date-timestamp-swap": "Date where the schema has TimeStamp, or the other way round",
+    "renamed-element": "DistributionProtection/DistributionIndicator under the other version's name",
+    "missing-element": "a mandatory element is missing (its field is None)",
+    "empty-element": "an element without a value where one is needed (its field is None)",
+    "bare-address": "an address as bare text instead of a Number/RFC2822Address/ShortCode child "
+    "(kind inferred: '@' e-mail, else number)",
+    "typed-address": "a typed address where the schema has plain text",
+    "extra-address": "more than one address in a single-address element (the first is kept)",
+    "boolean-case": "a boolean not written true/false/1/0 (e.g. 'True')",
+    "invalid-boolean": "a boolean element with another value (kept as text)",
+    "invalid-integer": "a positive integer with another value (dropped)",
+    "enum-value": "a value outside the schema's enumeration (kept as text)",
+    "unknown-attribute": "an attribute the schema does not define (dropped)",
+    "attribute-not-in-version": "an attribute the detected schema lacks (dropped)",
+    "missing-attribute": "a mandatory attribute is missing",
+    "unexpected-child": "child elements inside an element that holds a value (ignored)",
+    "delivery-condition-form": "DeliveryCondition as text where the schema has DC children, "
+    "or the other way round",
+}
+
+_WS = " \t\r\n"
+_NATIVE_ENCODINGS = frozenset({"utf-8", "us-ascii"})
+_UTF8_NAMES = frozenset({"utf-8", "utf8"})
+_ADDRESS_KINDS = {"Number": "number", "RFC2822Address": "email", "ShortCode": "short_code"}
+_ADDRESS_ATTRIBUTES = {"displayOnly": "display_only", "addressCoding": "address_coding", "id": "id"}
+_FAULT_STATUS = {"Client": 2000, "Server": 3000}
+_DEFAULT_LIMITS = Limits()
+#: Element names two PDUs use for one field in different versions (old name, defect).
+_ALIASES: Dict[str, Dict[str, Tuple[str, str]]] = {
+    "DeliveryReportReq": {
+        "Date": ("TimeStamp", "date-timestamp-swap"),
+        "TimeStamp": ("Date", "date-timestamp-swap"),
+    },
+    "ReadReplyReq": {"Date": ("TimeStamp", "date-timestamp-swap")},
+    "SubmitReq": {
+        "DistributionProtection": ("DistributionIndicator", "renamed-element"),
+        "DistributionIndicator": ("DistributionProtection", "renamed-element"),
+    },
+    "ReplaceReq": {
+        "DistributionProtection": ("DistributionIndicator", "renamed-element"),
+        "DistributionIndicator": ("DistributionProtection", "renamed-element"),
+    },
+}
+
+
+def _split(tag: str) -> Tuple[str, str]:
+    if tag[:1] == "{":
+        ns, _, local = tag[1:].partition("}")
+        return ns, local
+    return "", tag
+
+
+def _text(elem: Element) -> str:
+    text = elem.text
+    return text.strip(_WS) if text else ""
+
+
+# --- canonical serialisation of unknown XML ----------------------------------------------------
+
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+
+def _serialize(root: Element, depth: int, limit: int) -> str:
+    """One element as self-contained XML: the canonical form of extensions and Details.
+
+    Every element whose namespace differs from its parent's declares it as
+    the default namespace (the root always does, ``xmlns=""`` included), and
+    namespaced attributes get ``p0``, ``p1``... prefixes declared on their
+    element. Decoding this text again gives the same text, which makes
+    ``decode(encode(decode(x))) == decode(x)`` hold. Iterative: depth is
+    bounded by ``limit``, not by Python's stack.
+    """
+    out: List[str] = []
+    stack: List[Any] = [(root, None, depth, False)]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        elem, parent_ns, level, with_tail = item
+        if level > limit:
+            raise LimitExceededError(
+                f"XML nesting deeper than {limit}", limit="max_xml_depth", value=limit
+            )
+        ns, local = _split(elem.tag)
+        head = [local]
+        if ns != parent_ns:
+            head.append(f' xmlns="{escape_attr(ns)}"')
+        prefixes = 0
+        for name, value in elem.attrib.items():
+            ans, alocal = _split(name)
+            if ans == _XML_NS:
+                head.append(f' xml:{alocal}="{escape_attr(value)}"')
+            elif ans:
+                head.append(
+                    f' xmlns:p{prefixes}="{escape_attr(ans)}" p{prefixes}:{alocal}="{escape_attr(value)}"'
+                )
+                prefixes += 1
+            else:
+                head.append(f' {alocal}="{escape_attr(value)}"')
+        tail = escape_text(elem.tail) if with_tail and elem.tail else ""
+        if not elem.text and not len(elem):
+            out.append(f"<{''.join(head)}/>{tail}")
+            continue
+        out.append(f"<{''.join(head)}>")
+        if elem.text:
+            out.append(escape_text(elem.text))
+        stack.append(f"</{local}>{tail}")
+        for child in reversed(elem):
+            stack.append((child, ns, level + 1, True))
+    return "".join(out)
+
+
+def _inner(elem: Element, depth: int, limit: int) -> str:
+    """The content of ``elem`` (text and children) in canonical form."""
+    parts = [escape_text(elem.text)] if elem.text else []
+    for child in elem:
+        parts.append(_serialize(child, depth + 1, limit))
+        if child.tail:
+            parts.append(escape_text(child.tail))
+    return "".join(parts)
+
+
+def canonical_fragment(xml: str) -> str:
+    """Canonical form of raw XML content (``Status.details``), as the decoder returns it.
+
+    For tests and callers comparing details they wrote with details decoded.
+    """
+    from xml.etree.ElementTree import ParseError, XMLParser
+
+    parser = XMLParser()
+    try:
+        parser.feed("<r>" + xml + "</r>")
+        root = parser.close()
+    except ParseError as exc:
+        raise DecodeError(f"not well-formed XML: {exc}") from None
+    return _inner(root, 0, 1 << 30)
+
+
+def _check_depth(elem: Element, depth: int, limit: int) -> None:
+    stack = [(elem, depth)]
+    while stack:
+        node, level = stack.pop()
+        if level > limit:
+            raise LimitExceededError(
+                f"XML nesting deeper than {limit}", limit="max_xml_depth", value=limit
+            )
+        if len(node):
+            stack.extend((child, level + 1) for child in node)
+
+
+# --- bytes -> tree -----------------------------------------------------------------------------
+
+
+def _declared_encoding(data: bytes) -> Tuple[Optional[str], int]:
+    """The encoding named in the XML declaration and the declaration's end (0 if none)."""
+    if not data.startswith(b"<?xml"):
+        return None, 0
+    end = data.find(b"?>", 0, 512)
+    if end < 0:
+        return None, 0
+    decl = data[:end]
+    at = decl.find(b"encoding")
+    if at < 0:
+        return None, end + 2
+    rest = decl[at + 8 :].lstrip(b" \t\r\n")
+    if rest[:1] != b"=":
+        return None, end + 2
+    rest = rest[1:].lstrip(b" \t\r\n")
+    quote = rest[:1]
+    if quote not in (b'"', b"'"):
+        return None, end + 2
+    close = rest.find(quote, 1)
+    if close < 0:
+        return None, end + 2
+    return rest[1:close].decode("ascii", "replace"), end + 2
+
+
+def _codec_name(name: str) -> Optional[str]:
+    import codecs
+
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _transcode(data: bytes, encoding: str, declared: bool) -> bytes:
+    """Decode with a Python codec and re-encode as UTF-8, declaration rewritten."""
+    if _codec_name(encoding) is None:
+        raise DecodeError(f"unknown character encoding {encoding!r}")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise DecodeError(
+            f"envelope is not valid {encoding}: {exc.reason}", offset=exc.start
+        ) from None
+    except LookupError:
+        raise DecodeError(f"unknown character encoding {encoding!r}") from None
+    if text[:1] == "\ufeff":
+        text = text[1:]
+    if text.startswith("<?xml"):
+        end = text.find("?>")
+        if end > 0:
+            decl = text[:end]
+            if declared:
+                import re
+
+                decl = re.sub(
+                    r"""encoding\s*=\s*(["'])[^"']*\1""", 'encoding="UTF-8"', decl, count=1
+                )
+            else:
+                decl = decl.rstrip() + ' encoding="UTF-8"'
+            text = decl + text[end:]
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _prepare(data: bytes, charset: Optional[str], rec: _Recorder) -> bytes:
+    """UTF-8 (or ASCII-compatible native) bytes that are safe to give to expat."""
+    head = data[:4]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:2] in (b"<\x00", b"\x00<"):
+        # UTF-16: transcode so the DOCTYPE scan below sees ASCII-compatible bytes.
+        codec = (
+            "utf-16"
+            if head[:2] in (b"\xff\xfe", b"\xfe\xff")
+            else ("utf-16-le" if head[:1] == b"<" else "utf-16-be")
+        )
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError as exc:
+            raise DecodeError(
+                f"envelope is not valid UTF-16: {exc.reason}", offset=exc.start
+            ) from None
+        return _rewrite_utf8(text)
+    body = data[3:] if head[:3] == b"\xef\xbb\xbf" else data
+    declared, _ = _declared_encoding(body)
+    hint = charset.strip(_WS + "\"'").lower() if charset else None
+    if declared is not None:
+        name = declared.lower()
+        if (
+            hint
+            and hint != name
+            and not (hint in _UTF8_NAMES and name in _UTF8_NAMES)
+            and _codec_name(hint) != _codec_name(name)
+        ):
+            rec.defect("charset-mismatch", f"Content-Type says {charset}, XML says {declared}")
+        if name not in _NATIVE_ENCODINGS:
+            body = _transcode(body, declared, True)
+    elif hint and hint not in _UTF8_NAMES and hint not in _NATIVE_ENCODINGS:
+        if _codec_name(hint) is None:
+            rec.defect("charset-mismatch", f"unknown charset {charset!r} ignored")
+        else:
+            body = _transcode(body, hint, False)
+    return body
+
+
+def _rewrite_utf8(text: str) -> bytes:
+    if text[:1] == "\ufeff":
+        text = text[1:]
+    if text.startswith("<?xml"):
+        end = text.find("?>")
+        if end > 0:
+            import re
+
+            decl = re.sub(
+                r"""encoding\s*=\s*(["'])[^"']*\1""", 'encoding="UTF-8"', text[:end], count=1
+            )
+            text = decl + text[end:]
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise DecodeError(
+            f"invalid character in envelope: {exc.reason}", offset=exc.start
+        ) from None
+
+
+def _parse(data: bytes) -> Element:
+    if b"\x00" in data:
+        raise DecodeError("NUL byte in the XML envelope", offset=data.find(b"\x00"))
+    if b"<!" in data and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
+        # Rejected before expat sees it: no entity is ever declared or expanded.
+        at = data.find(b"<!DOCTYPE")
+        raise DecodeError(
+            "DOCTYPE / entity declarations are not allowed in an MM7 envelope",
+            offset=at if at >= 0 else data.find(b"<!ENTITY"),
+        )
+    from xml.etree.ElementTree import ParseError, XMLParser
+
+    parser = XMLParser()
+    try:
+        parser.feed(data)
+        return parser.close()
+    except ParseError as exc:
+        line, column = exc.position
+        start = 0
+        for _ in range(line - 1):
+            start = data.find(b"\n", start) + 1
+        raise DecodeError(f"XML not well-formed: {exc}", offset=start + column) from None
+
+
+# --- the walk ----------------------------------------------------------------------------------
+
+
+class _Recorder:
+    __slots__ = ("limit", "recorder", "root", "source", "strict")
+
+    def __init__(self, recorder: DefectRecorder, strict: bool, limit: int) -> None:
+        self.recorder = recorder
+        self.strict = strict or recorder.strict
+        self.limit = limit
+        self.source = b""
+        self.root: Optional[Element] = None
+
+    def defect(self, kind: str, detail: str = "", status_code: Optional[int] = None) -> None:
+        if self.strict:
+            raise DecodeError(f"strict mode: {kind}: {detail}", status_code=status_code)
+        self.recorder.record(kind, detail)
+
+    def depth(self, level: int) -> None:
+        if level > self.limit:
+            raise LimitExceededError(
+                f"XML nesting deeper than {self.limit}", limit="max_xml_depth", value=self.limit
+            )
+
+    def leaf(self, elem: Element, level: int, where: str) -> None:
+        """``elem`` should hold a value only: note and bound any children."""
+        if len(elem):
+            _check_depth(elem, level, self.limit)
+            self.defect("unexpected-child", f"{where} has child elements")
+
+
+class _Ctx:
+    __slots__ = ("pdu_ns", "rec", "version")
+
+    def __init__(self, rec: _Recorder, version: SchemaVersion, pdu_ns: str) -> None:
+        self.rec = rec
+        self.version = version
+        self.pdu_ns = pdu_ns
+
+
+def _boolean(ctx: _Ctx, text: str, where: str) -> Any:
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        ctx.rec.defect("boolean-case", f"{where}={text!r}")
+        return lowered == "true"
+    ctx.rec.defect("invalid-boolean", f"{where}={text!r}")
+    return text
+
+
+def _positive(ctx: _Ctx, text: str, where: str) -> Optional[int]:
+    if text.isdigit() and text.isascii():
+        value = int(text)
+        if value > 0:
+            return value
+    ctx.rec.defect("invalid-integer", f"{where}={text!r}")
+    return None
+
+
+def _simple_value(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
+    """The value of a simple-typed element, by its XSD type in the detected version."""
+    ctx.rec.leaf(elem, level, where)
+    version = ctx.version
+    base = type_name
+    enum: Tuple[str, ...] = ()
+    simple = version.simple(type_name) if not type_name.startswith("xs:") else None
+    if simple is not None:
+        base, enum = simple.base, simple.enumeration
+    if base == "xs:boolean":
+        return _boolean(ctx, _text(elem), where)
+    if base == "xs:positiveInteger":
+        return _positive(ctx, _text(elem), where)
+    if enum:
+        text = _text(elem)
+        if text not in enum:
+            ctx.rec.defect("enum-value", f"{where}={text!r}")
+        return text
+    if base in ("xs:string", "statusTextType") or (
+        simple is None and version.type(type_name) is not None
+    ):
+        # xs:string keeps its whitespace (XSD whiteSpace=preserve).
+        return elem.text or ""
+    return _text(elem)
+
+
+def _attributes(
+    ctx: _Ctx, elem: Element, ct: Optional[ComplexType], names: Dict[str, str], where: str
+) -> Dict[str, Any]:
+    values: Dict[str, Any] = {}
+    for name, raw in elem.attrib.items():
+        field = names.get(name)
+        if field is None:
+            if name[:1] != "{":  # namespaced attributes (xmlns-like vendor bits) are ignored
+                ctx.rec.defect("unknown-attribute", f"{where}/@{name}")
+            continue
+        spec = ct.attribute(name) if ct is not None else None
+        if spec is None:
+            ctx.rec.defect("attribute-not-in-version", f"{where}/@{name} in {ctx.version.name}")
+            continue
+        text = raw.strip(_WS)
+        if spec.type == "xs:boolean":
+            values[field] = _boolean(ctx, text, f"{where}/@{name}")
+        elif spec.type == "xs:positiveInteger":
+            number = _positive(ctx, text, f"{where}/@{name}")
+            if number is not None:
+                values[field] = number
+        else:
+            enum = ctx.version.enumeration(spec.type)
+            if enum and text not in enum:
+                ctx.rec.defect("enum-value", f"{where}/@{name}={text!r}")
+            values[field] = text
+    if ct is not None:
+        for spec in ct.attributes:
+            if spec.required and names.get(spec.name) not in values:
+                ctx.rec.defect("missing-attribute", f"{where}/@{spec.name}")
+    return values
+
+
+def _address_in(
+    ctx: _Ctx, elem: Element, choice: Optional[ComplexType], level: int, where: str
+) -> Optional[Address]:
+    """The address inside ``elem`` (a choice of Number/RFC2822Address/ShortCode)."""
+    found: Optional[Address] = None
+    for child in elem:
+        kind = _ADDRESS_KINDS.get(_split(child.tag)[1])
+        if kind is None:
+            _check_depth(child, level + 1, ctx.rec.limit)
+            ctx.rec.defect("unknown-element", f"{where}/{child.tag} (dropped)")
+            continue
+        if found is not None:
+            ctx.rec.defect("extra-address", f"{where} holds more than one address")
+            continue
+        ctx.rec.leaf(child, level + 1, where)
+        item_type = None
+        if choice is not None:
+            spec = choice.child(_split(child.tag)[1])
+            item_type = ctx.version.type(spec.type) if spec is not None else None
+        values = _attributes(
+            ctx, child, item_type, _ADDRESS_ATTRIBUTES, f"{where}/{_split(child.tag)[1]}"
+        )
+        values["value"] = child.text or ""
+        values["kind"] = kind
+        found = make(Address, values)
+    if found is None:
+        text = elem.text.strip(_WS) if elem.text else ""
+        if not text:
+            ctx.rec.defect("empty-element", f"{where} has no address")
+            return None
+        ctx.rec.defect("bare-address", f"{where}={text!r}")
+        return make(Address, {"value": text, "kind": "email" if "@" in text else "number"})
+    return found
+
+
+def _dec_address(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
+    ct = ctx.version.type(type_name)
+    if ct is None:
+        # Plain text in this version (SenderAddress in REL-5-MM7-1-0/1-1).
+        if len(elem):
+            ctx.rec.defect("typed-address", f"{where} in {ctx.version.name}")
+            return _address_in(ctx, elem, ctx.version.type("addressType"), level, where)
+        text = _text(elem)
+        if not text:
+            ctx.rec.defect("empty-element", where)
+            return None
+        return make(Address, {"value": text, "kind": "email" if "@" in text else "number"})
+    return _address_in(ctx, elem, ct, level, where)
+
+
+def _dec_recipients(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
+    ct = ctx.version.type(type_name)
+    lists: Dict[str, List[Address]] = {"to": [], "cc": [], "bcc": []}
+    for child in elem:
+        local = _split(child.tag)[1]
+        field = local.lower()
+        spec = ct.child(local) if ct is not None else None
+        if field not in lists or spec is None:
+            _check_depth(child, level + 1, ctx.rec.limit)
+            ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
+            continue
+        ctx.rec.depth(level + 1)
+        item_type = ctx.version.type(spec.type)
+        target = lists[field]
+        if not len(child):
+            address = _address_in(ctx, child, item_type, level + 1, f"{where}/{local}")
+            if address is not None:
+                target.append(address)
+            continue
+        for item in child:
+            kind = _ADDRESS_KINDS.get(_split(item.tag)[1])
+            if kind is None:
+                _check_depth(item, level + 2, ctx.rec.limit)
+                ctx.rec.defect("unknown-element", f"{where}/{local}/{item.tag} (dropped)")
+                continue
+            ctx.rec.leaf(item, level + 2, where)
+            spec_item = item_type.child(_split(item.tag)[1]) if item_type is not None else None
+            attr_type = ctx.version.type(spec_item.type) if spec_item is not None else None
+            values = _attributes(ctx, item, attr_type, _ADDRESS_ATTRIBUTES, f"{where}/{local}")
+            values["value"] = item.text or ""
+            values["kind"] = kind
+            target.append(make(Address, values))
+    return make(Recipients, {k: tuple(v) for k, v in lists.items()})
+
+
+def _dec_sender_identification(
+    ctx: _Ctx, elem: Element, type_name: str, level: int, where: str
+) -> Any:
+    ct = ctx.version.type(type_name)
+    values: Dict[str, Any] = {}
+    names = {"VASPID": "vasp_id", "VASID": "vas_id", "SenderAddress": "sender_address"}
+    for child in elem:
+        local = _split(child.tag)[1]
+        field = names.get(local)
+        spec = ct.child(local) if ct is not None else None
+        if field is None or spec is None:
+            _check_depth(child, level + 1, ctx.rec.limit)
+            ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
+            continue
+        ctx.rec.depth(level + 1)
+        if field == "sender_address":
+            values[field] = _dec_address(ctx, child, spec.type, level + 1, f"{where}/{local}")
+        else:
+            values[field] = _simple_value(ctx, child, spec.type, level + 1, f"{where}/{local}")
+    return make(SenderIdentification, values)
+
+
+def _dec_status(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
+    ct = ctx.version.type(type_name)
+    values: Dict[str, Any] = {}
+    for child in elem:
+        local = _split(child.tag)[1]
+        spec = ct.child(local) if ct is not None else None
+        if spec is None or local not in ("StatusCode", "StatusText", "Details"):
+            _check_depth(child, level + 1, ctx.rec.limit)
+            kind = "element-not-in-version" if local == "StatusText" else "unknown-element"
+            ctx.rec.defect(kind, f"{where}/{local} (dropped)")
+            continue
+        ctx.rec.depth(level + 1)
+        if local == "StatusCode":
+            ctx.rec.leaf(child, level + 1, f"{where}/StatusCode")
+            text = _text(child)
+            try:
+                values["code"] = StatusCode(int(text)) if text.isascii() else None
+            except ValueError:
+                values["code"] = None
+            if values["code"] is None:
+                raise DecodeError(
+                    f"{where}/StatusCode {text!r} is not a status code", status_code=2007
+                )
+        elif local == "StatusText":
+            values["text"] = _simple_value(ctx, child, spec.type, level + 1, f"{where}/StatusText")
+        else:
+            values["details"] = _details(ctx.rec, child, level + 1)
+    if "code" not in values:
+        ctx.rec.defect("missing-element", f"{where}/StatusCode")
+        return None
+    if ct is not None:
+        for spec in ct.children:
+            if spec.required and spec.name == "StatusText" and "text" not in values:
+                ctx.rec.defect("missing-element", f"{where}/StatusText")
+    return make(Status, values)
+
+
+def _details(rec: _Recorder, elem: Element, level: int) -> str:
+    """Details content: the source text itself when it stands alone, else canonical.
+
+    Details is ``anyType``; keeping the sender's text (prefixes and all) lets
+    it round-trip unchanged. The source text is used only when exactly one
+    Details element exists (so it is found unambiguously) and it parses on its
+    own, i.e. declares every prefix it uses.
+    """
+    canonical = _inner(elem, level, rec.limit).strip(_WS)
+    if not len(elem) or rec.root is None:
+        return canonical
+    count = 0
+    for node in rec.root.iter():
+        tag = node.tag
+        if tag == "Details" or tag.endswith("}Details"):
+            count += 1
+    import re
+
+    source = rec.source.decode("utf-8", "replace")
+    starts = list(re.finditer(r"<((?:[^\s<>/:]+:)?Details)(?=[\s/>])[^>]*>", source))
+    if count != 1 or len(starts) != 1 or starts[0].group().endswith("/>"):
+        return canonical
+    start = starts[0]
+    close = source.rfind(f"</{start.group(1)}")
+    if close < start.end():
+        return canonical
+    raw = source[start.end() : close].strip(_WS)
+    try:
+        canonical_fragment(raw)
+    except DecodeError:
+        return canonical
+    return raw
+
+
+def _attribute_record(cls: type, names: Dict[str, str]) -> Callable[..., Any]:
+    def decode(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
+        ctx.rec.leaf(elem, level, where)
+        values = _attributes(ctx, elem, ctx.version.type(type_name), names, where)
+        if cls is ContentRef and "href" not in values:
+            values["href"] = ""
+        return make(cls, values)
+
+    return decode
+
+
+def _dec_previously_sent_by(
+    ctx: _Ctx, elem: Element, type_name: str, level: int, where: str
+) -> Any:
+    ct = ctx.version.type(type_name)
+    spec = ct.children[0] if ct is not None and ct.children else None
+    item_type = ctx.version.type(spec.type) if spec is not None else None
+    entries = []
+    for child in elem:
+        local = _split(child.tag)[1]
+        if spec is None or local != spec.name:
+            _check_depth(child, level + 1, ctx.rec.limit)
+            ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
+            continue
+        ctx.rec.depth(level + 1)
+        extra = _attributes(ctx, child, item_type, {"sequence": "sequence"}, f"{where}/{local}")
+        address = _address_in(ctx, child, item_type, level + 1, f"{where}/{local}")
+        if address is not None:
+            entries.append(make(UserAgent, {"address": address, **extra}))
+    return tuple(entries)
+
+
+def _dec_sent_times(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
+    ct = ctx.version.type(type_name)
+    spec = ct.children[0] if ct is not None and ct.children else None
+    item_type = ctx.version.type(spec.type) if spec is not None else None
+    entries = []
+    for child in elem:
+        local = _split(child.tag)[1]
+        if spec is None or local != spec.name:
+            _check_depth(child, level + 1, ctx.rec.limit)
+            ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
+            continue
+        ctx.rec.leaf(child, level + 1, f"{where}/{local}")
+        extra = _attributes(ctx, child, item_type, {"sequence": "sequence"}, f"{where}/{local}")
+        entries.append(make(SentTime, {"value": _text(child), **extra}))
+    return tuple(entries)
+
+
+def _dec_delivery_condition(
+    ctx: _Ctx, elem: Element, type_name: str, level: int, where: str
+) -> Any:
+    ct = ctx.version.type(type_name)
+    if ct is None:
+        if len(elem):
+            ctx.rec.defect("delivery-condition-form", f"{where}: DC children in {ctx.version.name}")
+            return _dc_list(ctx, elem, level, where)
+        return _simple_value(ctx, elem, type_name, level, where)
+    if not len(elem) and _text(elem):
+        ctx.rec.defect("delivery-condition-form", f"{where}: text in {ctx.version.name}")
+        return _text(elem)
+    return _dc_list(ctx, elem, level, where)
+
+
+def _dc_list(ctx: _Ctx, elem: Element, level: int, where: str) -> Tuple[int, ...]:
+    values = []
+    for child in elem:
+        ctx.rec.leaf(child, level + 1, where)
+        number = _positive(ctx, _text(child), f"{where}/DC")
+        if number is not None:
+            values.append(number)
+    return tuple(values)
+
+
+#: Field -> decoder for fields whose element is not a plain simple value.
+_DECODERS: Dict[str, Callable[..., Any]] = {
+    "sender_identification": _dec_sender_identification,
+    "recipients": _dec_recipients,
+    "sender": _dec_address,
+    "recipient": _dec_address,
+    "status": _dec_status,
+    "reply_charging": _attribute_record(
+        ReplyCharging, {"replyChargingSize": "size", "replyDeadline": "deadline"}
+    ),
+    "content": _attribute_record(
+        ContentRef, {"href": "href", "allowAdaptations": "allow_adaptations"}
+    ),
+    "ua_capabilities": _attribute_record(
+        UACapabilities, {"UAProf": "ua_prof", "TimeStamp": "time_stamp"}
+    ),
+    "previously_sent_by": _dec_previously_sent_by,
+    "previously_sent_date_and_time": _dec_sent_times,
+    "delivery_condition": _dec_delivery_condition,
+}
+
+# (version name, wire name) -> local name -> (index, ElementSpec, field, decoder or None)
+if TYPE_CHECKING:
+    _Plan = Dict[str, Tuple[int, ElementSpec, str, Optional[Callable[..., Any]]]]
+_PLANS: Dict[Tuple[str, str], _Plan] = {}
+
+
+def _plan(version: SchemaVersion, cls: Type[PDU]) -> _Plan:
+    key = (version.name, cls.WIRE_NAME)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = {}
+        for index, spec in enumerate(version.pdu_type(cls.WIRE_NAME).children):
+            field = element_field(cls, spec.name)
+            if field is not None:
+                plan[spec.name] = (index, spec, field, _DECODERS.get(field))
+        _PLANS[key] = plan
+    return plan
+
+
+def _is_mm7_namespace(ns: str, pdu_ns: str) -> bool:
+    return ns == pdu_ns or not ns or ns.startswith(NAMESPACE_PREFIX)
+
+
+def _decode_pdu(
+    rec: _Recorder,
+    elem: Element,
+    level: int,
+    tx_ns: str,
+    fault: Optional[Tuple[str, Optional[str]]],
+) -> Tuple[PDU, SchemaVersion, Optional[str]]:
+    pdu_ns, wire = _split(elem.tag)
+    cls = PDU_CLASSES[wire]
+    mm7_version: Optional[str] = None
+    for child in elem:
+        if _split(child.tag)[1] == "MM7Version":
+            mm7_version = _text(child)
+            break
+    version, certain = resolve(pdu_ns or tx_ns, mm7_version)
+    if not pdu_ns:
+        rec.defect("missing-namespace", f"{wire} has no namespace")
+    elif not certain:
+        rec.defect("unknown-namespace", f"{wire} in {pdu_ns!r}; decoded as {version.name}")
+    if not version.has_pdu(wire):
+        rec.defect("pdu-not-in-version", f"{wire} does not exist in {version.name}")
+        version = next(v for v in reversed(VERSIONS) if v.has_pdu(wire))
+    if mm7_version is not None and mm7_version not in version.mm7_versions:
+        rec.defect("mm7-version-not-in-schema", f"{mm7_version} with {version.name}")
+    ctx = _Ctx(rec, version, pdu_ns)
+    plan = _plan(version, cls)
+    aliases = _ALIASES.get(wire)
+    values: Dict[str, Any] = {}
+    seen = set()
+    extensions: List[Extension] = []
+    last = -1
+    child_level = level + 1
+    for child in elem:
+        ns, local = _split(child.tag)
+        if local == "MM7Version" and "MM7Version" not in seen:
+            seen.add(local)
+            rec.leaf(child, child_level, f"{wire}/MM7Version")
+            last = 0
+            continue
+        entry = plan.get(local) if ns == pdu_ns else None
+        if entry is None and ns != pdu_ns and _is_mm7_namespace(ns, pdu_ns):
+            entry = plan.get(local)
+            if entry is not None:
+                rec.defect("namespace-mismatch", f"{wire}/{local} in {ns!r}")
+        if (
+            entry is None
+            and aliases is not None
+            and local in aliases
+            and _is_mm7_namespace(ns, pdu_ns)
+        ):
+            target, kind = aliases[local]
+            entry = plan.get(target)
+            if entry is not None:
+                rec.defect(kind, f"{wire}/{local} where {version.name} has {target}")
+                local = target
+        if entry is None or local in seen:
+            if entry is not None:
+                rec.defect("duplicate-element", f"{wire}/{local}")
+            elif _is_mm7_namespace(ns, pdu_ns) and element_field(cls, local) is not None:
+                rec.defect("element-not-in-version", f"{wire}/{local} in {version.name}")
+            else:
+                rec.defect("unknown-element", f"{wire}/{child.tag}")
+            name = f"{{{ns}}}{local}" if ns else local
+            extensions.append(Extension(name, _serialize(child, child_level, rec.limit)))
+            continue
+        seen.add(local)
+        index, spec, field, decoder = entry
+        if index < last:
+            rec.defect("out-of-order", f"{wire}/{local}")
+        else:
+            last = index
+        rec.depth(child_level)
+        where = f"{wire}/{local}"
+        if decoder is None:
+            values[field] = _simple_value(ctx, child, spec.type, child_level, where)
+        else:
+            values[field] = decoder(ctx, child, spec.type, child_level, where)
+    if "MM7Version" not in seen:
+        rec.defect("missing-element", f"{wire}/MM7Version")
+    for local, (_, spec, _field, _) in plan.items():
+        # An element present but empty was already reported by its decoder.
+        if spec.min_occurs and local not in seen:
+            rec.defect("missing-element", f"{wire}/{local}")
+    if extensions:
+        values["extensions"] = tuple(extensions)
+    if fault is not None:
+        values["fault_code"], values["fault_string"] = fault
+    return make(cls, values), version, mm7_version
+
+
+def _decode_fault(
+    rec: _Recorder, fault: Element, level: int, tx_ns: str
+) -> Tuple[PDU, SchemaVersion, Optional[str]]:
+    code: Optional[str] = None
+    string: Optional[str] = None
+    detail: Optional[Element] = None
+    for child in fault:
+        ns, local = _split(child.tag)
+        name = local.lower()
+        if name not in ("faultcode", "faultstring", "detail", "faultactor"):
+            _check_depth(child, level + 1, rec.limit)
+            continue
+        if ns:
+            rec.defect("qualified-fault-element", f"{{{ns}}}{local}")
+        if name == "faultcode":
+            rec.leaf(child, level + 1, "faultcode")
+            code = _text(child).rpartition(":")[2] or None
+        elif name == "faultstring":
+            rec.leaf(child, level + 1, "faultstring")
+            string = _text(child) or None
+        elif name == "detail":
+            rec.depth(level + 1)
+            detail = child
+    if detail is not None:
+        for item in detail:
+            if _split(item.tag)[1] in ("RSErrorRsp", "VASPErrorRsp"):
+                return _decode_pdu(rec, item, level + 2, tx_ns, (code or "Server", string))
+    rec.defect("fault-without-pdu", f"faultcode {code!r}")
+    status_code = StatusCode(_FAULT_STATUS.get((code or "").partition(".")[0], 4000))
+    details = None
+    if detail is not None:
+        details = _inner(detail, level + 1, rec.limit).strip(_WS) or None
+    status = make(Status, {"code": status_code, "text": string, "details": details})
+    pdu = make(
+        RSErrorRsp, {"status": status, "fault_code": code or "Server", "fault_string": string}
+    )
+    return pdu, LATEST, None
+
+
+def decode_envelope(
+    data: bytes,
+    *,
+    strict: bool = False,
+    limits: Optional[Limits] = None,
+    defects: Optional[DefectRecorder] = None,
+    charset: Optional[str] = None,
+) -> Message:
+    """Decode a SOAP 1.1 MM7 envelope into a :class:`Message` (``content=None``).
+
+    ``charset`` is the MIME part's charset, used when the XML declaration names
+    none. Deviations are appended to ``defects`` (a new recorder when not
+    given) and returned in ``Message.defects``; with ``strict=True`` the first
+    one raises :class:`DecodeError`.
+
+    Raises:
+        LimitExceededError: the envelope is over ``max_envelope_size`` or nests
+            deeper than ``max_xml_depth``.
+        UnsupportedOperationError: the Body holds no MM7 PDU (4003).
+        DecodeError: not well-formed XML, a DOCTYPE, NUL bytes, an unknown
+            encoding, a missing Envelope/Body, a bad StatusCode (2007), or any
+            defect in strict mode.
+    """
+    recorder = defects if defects is not None else DefectRecorder(strict)
+    limits = limits or _DEFAULT_LIMITS
+    if len(data) > limits.max_envelope_size:
+        raise LimitExceededError(
+            f"SOAP envelope of {len(data)} bytes is over the limit of {limits.max_envelope_size}",
+            limit="max_envelope_size",
+            value=limits.max_envelope_size,
+        )
+    rec = _Recorder(recorder, strict, limits.max_xml_depth)
+    source = _prepare(bytes(data), charset, rec)
+    root = _parse(source)
+    rec.source, rec.root = source, root
+    envelope_ns, local = _split(root.tag)
+    if local != "Envelope":
+        raise DecodeError(f"not a SOAP envelope: the root element is {root.tag!r}")
+    if envelope_ns != SOAP_NS:
+        rec.defect("soap-namespace", f"Envelope in {envelope_ns!r}")
+    header = body = None
+    for child in root:
+        name = _split(child.tag)[1]
+        if name == "Header" and header is None:
+            header = child
+        elif name == "Body" and body is None:
+            body = child
+        else:
+            _check_depth(child, 2, rec.limit)
+    rec.depth(2)
+    transaction_id: Optional[str] = None
+    tx_ns = ""
+    if header is not None:
+        for child in header:
+            tx_ns, name = _split(child.tag)
+            if name == "TransactionID" and transaction_id is None:
+                rec.leaf(child, 3, "TransactionID")
+                raw = child.text or ""
+                transaction_id = raw.strip(_WS)
+                if transaction_id != raw:
+                    rec.defect("transaction-id-whitespace", repr(raw))
+            else:
+                _check_depth(child, 3, rec.limit)
+        if transaction_id is None:
+            tx_ns = ""
+    if transaction_id is None:
+        rec.defect("missing-transaction-id")
+        transaction_id = ""
+    if body is None:
+        raise DecodeError("SOAP envelope has no Body")
+    items = list(body)
+    if not items:
+        raise DecodeError("SOAP Body is empty")
+    for extra in items[1:]:
+        _check_depth(extra, 3, rec.limit)
+        rec.defect("extra-body-element", extra.tag)
+    first = items[0]
+    rec.depth(3)
+    name = _split(first.tag)[1]
+    if not tx_ns.startswith(NAMESPACE_PREFIX):
+        tx_ns = ""
+    if name == "Fault":
+        pdu, version, mm7_version = _decode_fault(rec, first, 3, tx_ns)
+    elif name in PDU_CLASSES:
+        pdu, version, mm7_version = _decode_pdu(rec, first, 3, tx_ns, None)
+    else:
+        raise UnsupportedOperationError(f"{first.tag!r} is not an MM7 PDU")
+    return Message(pdu, transaction_id, version, mm7_version, None, tuple(recorder.defects))

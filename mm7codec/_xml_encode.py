@@ -1,0 +1,543 @@
+"""PDU -> SOAP 1.1 envelope bytes, in the schema order of the message's version.
+
+Every structural fact (which elements, in which order, which attributes, which
+simple type) is read from the version table; the only hand-written knowledge
+is which record field holds which nested element or attribute (``_NESTED``).
+``validate=True`` also checks simple values against their XSD types so that
+the output is valid against the version's schema.
+"""
+
+from __future__ import annotations
+
+from ._errors import EncodeError
+from ._pdu import (
+    ADDRESS_ELEMENTS,
+    Address,
+    ContentRef,
+    Recipients,
+    ReplyCharging,
+    RSErrorRsp,
+    SenderIdentification,
+    SentTime,
+    Status,
+    UACapabilities,
+    UserAgent,
+    VASPErrorRsp,
+    element_field,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple, Type
+
+    from ._message import Message
+    from ._pdu import PDU
+    from ._versions import ComplexType, ElementSpec, SchemaVersion
+
+__all__ = ["SOAP_NS", "check_chars", "encode_envelope", "escape_attr", "escape_text"]
+
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+
+#: Record class -> (element or attribute name -> field name) for nested types.
+_NESTED: Dict[type, Dict[str, str]] = {
+    SenderIdentification: {
+        "VASPID": "vasp_id",
+        "VASID": "vas_id",
+        "SenderAddress": "sender_address",
+    },
+    Status: {"StatusCode": "code", "StatusText": "text", "Details": "details"},
+    ReplyCharging: {"replyChargingSize": "size", "replyDeadline": "deadline"},
+    ContentRef: {"href": "href", "allowAdaptations": "allow_adaptations"},
+    UACapabilities: {"UAProf": "ua_prof", "TimeStamp": "time_stamp"},
+}
+_ADDRESS_ATTRIBUTES = (
+    ("displayOnly", "display_only"),
+    ("addressCoding", "address_coding"),
+    ("id", "id"),
+)
+#: PDU fields that are not schema elements.
+_NOT_ELEMENTS = frozenset({"extensions", "fault_code", "fault_string"})
+
+# Compiled on first use: ``re`` must not load with the package.
+_PATTERNS: Dict[str, Pattern[str]] = {}
+_PATTERN_SOURCES = {
+    # Characters XML 1.0 forbids (C0 controls but TAB/LF/CR, surrogates, U+FFFE/F).
+    "bad": "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]",
+    "xs:NMTOKEN": r"[-.:\w\u00b7\u0300-\u036f\u203f\u2040]+",
+    "xs:ID": r"[^\W\d][-.\w\u00b7\u0300-\u036f\u203f\u2040]*",
+    "xs:dateTime": r"-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?",
+    "xs:duration": r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?",
+}
+
+
+def _pattern(name: str) -> Pattern[str]:
+    found = _PATTERNS.get(name)
+    if found is None:
+        import re
+
+        found = _PATTERNS[name] = re.compile(_PATTERN_SOURCES[name])
+    return found
+
+
+def check_chars(text: str, where: str) -> None:
+    """Raise :class:`EncodeError` if ``text`` holds a character XML 1.0 cannot carry."""
+    if text.isascii() and text.isprintable():
+        return  # the common case, without a regex
+    bad = _pattern("bad").search(text)
+    if bad is not None:
+        raise EncodeError(
+            f"{where}: character U+{ord(bad.group()):04X} at index {bad.start()} "
+            "is not allowed in XML 1.0"
+        )
+
+
+def escape_text(text: str) -> str:
+    # '>' is escaped too so that ']]>' never appears; CR as a reference because
+    # a parser turns a literal CR (or CRLF) into LF.
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
+
+
+def escape_attr(text: str) -> str:
+    # Attribute-value normalisation turns TAB/LF/CR into spaces: keep them as references.
+    text = escape_text(text).replace('"', "&quot;")
+    if "\n" in text:
+        text = text.replace("\n", "&#10;")
+    if "\t" in text:
+        text = text.replace("\t", "&#9;")
+    return text
+
+
+# --- simple values ---------------------------------------------------------------------------
+
+
+def _base_and_enum(version: SchemaVersion, type_name: str) -> Tuple[str, Tuple[str, ...]]:
+    if type_name.startswith("xs:"):
+        return type_name, ()
+    simple = version.simple(type_name)
+    if simple is not None:
+        base, enum = _base_and_enum(version, simple.base)
+        return base, simple.enumeration or enum
+    complex_type = version.type(type_name)
+    if complex_type is not None and complex_type.kind == "simple":
+        return _base_and_enum(version, complex_type.text_type or "xs:string")
+    return "xs:string", ()
+
+
+def _valid_lexical(base: str, text: str) -> bool:
+    if base.startswith("union:"):
+        return any(_valid_lexical(member, text) for member in base[6:].split())
+    if base in _PATTERN_SOURCES:
+        return _pattern(base).fullmatch(text) is not None
+    return True
+
+
+def _simple_text(
+    value: object, type_name: str, version: SchemaVersion, validate: bool, where: str
+) -> str:
+    """The XML text of a simple value (escaped), checked against its type if asked."""
+    base, enum = _base_and_enum(version, type_name)
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+        if validate and base != "xs:boolean":
+            raise EncodeError(f"{where}: a boolean where {type_name} ({base}) is expected")
+    elif isinstance(value, int):
+        text = str(value)
+        if validate and (base != "xs:positiveInteger" or value < 1):
+            raise EncodeError(f"{where}: {value} is not a valid {type_name} ({base})")
+    elif isinstance(value, str):
+        text = value
+        if validate:
+            if base in ("xs:boolean", "xs:positiveInteger"):
+                raise EncodeError(f"{where}: {value!r} is text; {type_name} needs a {base}")
+            if enum and value not in enum:
+                raise EncodeError(
+                    f"{where}: {value!r} is not one of {type_name} in {version.name}: "
+                    + ", ".join(enum)
+                )
+            if not _valid_lexical(base, value):
+                raise EncodeError(f"{where}: {value!r} is not a valid {type_name} ({base})")
+    else:
+        raise EncodeError(f"{where}: cannot write a {type(value).__name__} as {type_name}")
+    check_chars(text, where)
+    return escape_text(text)
+
+
+def _attr_text(
+    value: object, type_name: str, version: SchemaVersion, validate: bool, where: str
+) -> str:
+    text = _simple_text(value, type_name, version, validate, where)
+    return text.replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
+
+
+# --- raw XML (extensions, Details) ------------------------------------------------------------
+
+
+def _check_fragment(xml: str, where: str, single: bool) -> None:
+    """Refuse raw XML that would make the envelope not well-formed."""
+    check_chars(xml, where)
+    if "<!" in xml and ("<!DOCTYPE" in xml or "<!ENTITY" in xml):
+        raise EncodeError(f"{where}: a DOCTYPE or ENTITY declaration is not allowed")
+    from xml.etree.ElementTree import ParseError, XMLParser
+
+    parser = XMLParser()
+    try:
+        parser.feed("<r>" + xml + "</r>")
+        root = parser.close()
+    except ParseError as exc:
+        raise EncodeError(f"{where}: not well-formed XML ({exc})") from None
+    if single and (len(root) != 1 or (root.text or "").strip() or (root[0].tail or "").strip()):
+        raise EncodeError(f"{where}: must be exactly one element")
+
+
+# --- complex values --------------------------------------------------------------------------
+
+
+class _Writer:
+    __slots__ = ("out", "validate", "version")
+
+    def __init__(self, version: SchemaVersion, validate: bool) -> None:
+        self.version = version
+        self.validate = validate
+        self.out: List[str] = []
+
+    def element(self, name: str, type_name: str, value: Any, where: str) -> None:
+        version = self.version
+        complex_type = version.type(type_name)
+        if complex_type is None or (complex_type.kind == "simple" and not complex_type.attributes):
+            if isinstance(value, Address):
+                # A plain-text address (SenderAddress in REL-5-MM7-1-0/1-1).
+                self._plain_address(name, value, where)
+                return
+            text = _simple_text(value, type_name, version, self.validate, where)
+            self.out.append(f"<{name}>{text}</{name}>")
+            return
+        handler = _HANDLERS.get(type(value))
+        if handler is None and isinstance(value, tuple):
+            handler = _tuple_handler(value)
+        if handler is None:
+            raise EncodeError(
+                f"{where}: a {type(value).__name__} cannot be written as {type_name} "
+                f"in {version.name}"
+            )
+        handler(self, name, complex_type, value, where)
+
+    def _plain_address(self, name: str, address: Address, where: str) -> None:
+        if address.display_only is not None or address.address_coding or address.id:
+            raise EncodeError(
+                f"{where} is plain text in {self.version.name}: the address cannot carry "
+                "displayOnly, addressCoding or id"
+            )
+        text = address.value
+        check_chars(text, where)
+        self.out.append(f"<{name}>{escape_text(text)}</{name}>")
+
+    def attributes(self, ct: ComplexType, record: Any, names: Dict[str, str], where: str) -> str:
+        """Attributes of ``record`` as XML text; every set field must exist in ``ct``."""
+        values = record.__dict__
+        parts = []
+        used = set()
+        for spec in ct.attributes:
+            field = names.get(spec.name)
+            if field is None:
+                continue
+            used.add(field)
+            value = values[field]
+            if value is None:
+                if spec.required:
+                    raise EncodeError(f"{where}: attribute {spec.name} is mandatory")
+                continue
+            text = _attr_text(
+                value, spec.type, self.version, self.validate, f"{where}/@{spec.name}"
+            )
+            parts.append(f' {spec.name}="{text}"')
+        for attribute, field in names.items():
+            if field not in used and values.get(field) is not None:
+                raise EncodeError(
+                    f"{where}: {type(record).__name__}.{field} ({attribute}) does not exist "
+                    f"in {self.version.name}"
+                )
+        return "".join(parts)
+
+    def address_item(
+        self, choice: ComplexType, address: Address, where: str, extra: str = ""
+    ) -> str:
+        """``<Number ...>value</Number>`` for one address of a choice type."""
+        element = ADDRESS_ELEMENTS[address.kind]
+        spec = choice.child(element)
+        if spec is None:
+            raise EncodeError(f"{where}: {element} is not allowed in {self.version.name}")
+        item_type = self.version.type(spec.type)
+        text_type = spec.type
+        attrs = ""
+        if item_type is not None:
+            names = dict(_ADDRESS_ATTRIBUTES)
+            attrs = self.attributes(item_type, address, names, f"{where}/{element}")
+            text_type = item_type.text_type or "xs:string"
+        text = _simple_text(
+            address.value, text_type, self.version, self.validate, f"{where}/{element}"
+        )
+        return f"<{element}{attrs}{extra}>{text}</{element}>"
+
+
+def _write_address(w: _Writer, name: str, ct: ComplexType, value: Address, where: str) -> None:
+    w.out.append(f"<{name}>{w.address_item(ct, value, where)}</{name}>")
+
+
+def _write_recipients(
+    w: _Writer, name: str, ct: ComplexType, value: Recipients, where: str
+) -> None:
+    if not value and w.validate:
+        raise EncodeError(f"{where}: Recipients needs at least one address")
+    out = [f"<{name}>"]
+    for spec in ct.children:
+        field = spec.name.lower()  # To/Cc/Bcc -> to/cc/bcc
+        addresses = getattr(value, field, None)
+        if addresses is None:
+            raise EncodeError(f"{where}: no field for {spec.name}")
+        if not addresses:
+            continue
+        item_type = w.version.type(spec.type)
+        if item_type is None:
+            raise EncodeError(f"{where}: unknown type {spec.type}")
+        items = "".join(w.address_item(item_type, a, f"{where}/{spec.name}") for a in addresses)
+        out.append(f"<{spec.name}>{items}</{spec.name}>")
+    out.append(f"</{name}>")
+    w.out.append("".join(out))
+
+
+def _write_record(w: _Writer, name: str, ct: ComplexType, value: Any, where: str) -> None:
+    """A record whose fields are the children and/or attributes of ``ct`` (``_NESTED``)."""
+    names = _NESTED[type(value)]
+    values = value.__dict__
+    attrs = w.attributes(ct, value, names, where) if ct.attributes else ""
+    if ct.kind == "empty":
+        w.out.append(f"<{name}{attrs}/>")
+        # Fields that would be children cannot exist in an attributes-only type.
+        return
+    w.out.append(f"<{name}{attrs}>")
+    used = set()
+    for spec in ct.children:
+        field = names.get(spec.name)
+        if field is None:
+            raise EncodeError(f"{where}: no field for {spec.name}")
+        used.add(field)
+        item = values[field]
+        child_where = f"{where}/{spec.name}"
+        if item is None:
+            if spec.required:
+                raise EncodeError(f"{child_where} is mandatory in {w.version.name}")
+            continue
+        if spec.type == "anyDataType":
+            if not isinstance(item, str):
+                raise EncodeError(f"{child_where}: raw XML text expected")
+            if w.validate and item:
+                _check_fragment(item, child_where, single=False)
+            w.out.append(f"<{spec.name}>{item}</{spec.name}>" if item else f"<{spec.name}/>")
+        elif isinstance(value, Status) and field == "code":
+            w.element(spec.name, spec.type, int(item), child_where)
+        else:
+            w.element(spec.name, spec.type, item, child_where)
+    for element, field in names.items():
+        if field in used or values.get(field) is None:
+            continue
+        if (
+            isinstance(value, Status)
+            and field == "text"
+            and values[field] == value.code.default_text
+        ):
+            # extendedCancelRsp's status has no StatusText; Message.response()
+            # fills in the code's default text, which is simply not written.
+            continue
+        raise EncodeError(
+            f"{where}: {type(value).__name__}.{field} ({element}) does not exist in {w.version.name}"
+        )
+    w.out.append(f"</{name}>")
+
+
+def _write_user_agents(
+    w: _Writer, name: str, ct: ComplexType, value: Tuple[Any, ...], where: str
+) -> None:
+    spec = ct.children[0]
+    item_type = w.version.type(spec.type)
+    if item_type is None:
+        raise EncodeError(f"{where}: unknown type {spec.type}")
+    parts = [f"<{name}>"]
+    for agent in value:
+        if not isinstance(agent, UserAgent):
+            raise EncodeError(f"{where}: UserAgent entries expected")
+        attrs = w.attributes(item_type, agent, {"sequence": "sequence"}, f"{where}/{spec.name}")
+        inner = w.address_item(item_type, agent.address, f"{where}/{spec.name}")
+        parts.append(f"<{spec.name}{attrs}>{inner}</{spec.name}>")
+    parts.append(f"</{name}>")
+    w.out.append("".join(parts))
+
+
+def _write_sent_times(
+    w: _Writer, name: str, ct: ComplexType, value: Tuple[Any, ...], where: str
+) -> None:
+    spec = ct.children[0]
+    item_type = w.version.type(spec.type)
+    if item_type is None:
+        raise EncodeError(f"{where}: unknown type {spec.type}")
+    parts = [f"<{name}>"]
+    for entry in value:
+        if not isinstance(entry, SentTime):
+            raise EncodeError(f"{where}: SentTime entries expected")
+        child = f"{where}/{spec.name}"
+        attrs = w.attributes(item_type, entry, {"sequence": "sequence"}, child)
+        text = _simple_text(
+            entry.value, item_type.text_type or "xs:string", w.version, w.validate, child
+        )
+        parts.append(f"<{spec.name}{attrs}>{text}</{spec.name}>")
+    parts.append(f"</{name}>")
+    w.out.append("".join(parts))
+
+
+def _write_int_list(
+    w: _Writer, name: str, ct: ComplexType, value: Tuple[Any, ...], where: str
+) -> None:
+    # DeliveryCondition in REL-6-MM7-1-4: a sequence of DC positive integers.
+    if len(ct.children) != 1:
+        raise EncodeError(f"{where}: a list of values cannot be written as {ct.name}")
+    spec = ct.children[0]
+    parts = [f"<{name}>"]
+    for item in value:
+        text = _simple_text(item, spec.type, w.version, w.validate, f"{where}/{spec.name}")
+        parts.append(f"<{spec.name}>{text}</{spec.name}>")
+    parts.append(f"</{name}>")
+    w.out.append("".join(parts))
+
+
+def _tuple_handler(value: Tuple[Any, ...]) -> Optional[Callable[..., None]]:
+    if not value:
+        return None
+    first = value[0]
+    if isinstance(first, UserAgent):
+        return _write_user_agents
+    if isinstance(first, SentTime):
+        return _write_sent_times
+    if isinstance(first, int) and not isinstance(first, bool):
+        return _write_int_list
+    return None
+
+
+_HANDLERS: Dict[type, Callable[..., None]] = {
+    Address: _write_address,
+    Recipients: _write_recipients,
+    SenderIdentification: _write_record,
+    Status: _write_record,
+    ReplyCharging: _write_record,
+    ContentRef: _write_record,
+    UACapabilities: _write_record,
+}
+
+
+# --- the PDU and the envelope ------------------------------------------------------------------
+
+#: (class, version name) -> ((ElementSpec, field), ...) without MM7Version.
+_PLANS: Dict[Tuple[Type[PDU], str], Tuple[Tuple[ElementSpec, str], ...]] = {}
+
+
+def _plan(cls: Type[PDU], version: SchemaVersion) -> Tuple[Tuple[ElementSpec, str], ...]:
+    key = (cls, version.name)
+    plan = _PLANS.get(key)
+    if plan is None:
+        items = []
+        for spec in version.pdu_type(cls.WIRE_NAME).children:
+            if spec.name == "MM7Version":
+                continue
+            field = element_field(cls, spec.name)
+            if field is None:  # a table/model mismatch: a bug, said plainly
+                raise EncodeError(f"{cls.__name__} has no field for {spec.name} ({version.name})")
+            items.append((spec, field))
+        plan = _PLANS[key] = tuple(items)
+    return plan
+
+
+def _write_pdu(w: _Writer, pdu: PDU, mm7_version: str) -> None:
+    version = w.version
+    cls = type(pdu)
+    wire = cls.WIRE_NAME
+    if not version.has_pdu(wire):
+        raise EncodeError(f"{wire} does not exist in {version.name}")
+    plan = _plan(cls, version)
+    values = pdu.__dict__
+    allowed = {field for _, field in plan}
+    for field, value in values.items():
+        if value is not None and field not in allowed and field not in _NOT_ELEMENTS:
+            raise EncodeError(
+                f"{cls.__name__}.{field} is set but {version.name} has no such element in {wire}"
+            )
+    mm7 = _simple_text(mm7_version, "versionType", version, w.validate, f"{wire}/MM7Version")
+    w.out.append(f'<{wire} xmlns="{version.namespace}"><MM7Version>{mm7}</MM7Version>')
+    for spec, field in plan:
+        value = values[field]
+        if value is None:
+            if spec.min_occurs:
+                raise EncodeError(
+                    f"{wire}/{spec.name} ({cls.__name__}.{field}) is mandatory in {version.name}"
+                )
+            continue
+        w.element(spec.name, spec.type, value, f"{wire}/{spec.name}")
+    for extension in pdu.extensions:
+        if w.validate:
+            _check_fragment(extension.xml, f"{wire} extension {extension.name}", single=True)
+        w.out.append(extension.xml)
+    w.out.append(f"</{wire}>")
+
+
+_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    f'<env:Envelope xmlns:env="{SOAP_NS}"><env:Header>'
+    '<mm7:TransactionID xmlns:mm7="{ns}" env:mustUnderstand="1">{tx}</mm7:TransactionID>'
+    "</env:Header><env:Body>"
+)
+
+
+def encode_envelope(message: Message, *, validate: bool = True) -> bytes:
+    """The SOAP envelope for ``message`` as UTF-8 bytes.
+
+    Elements come in the schema order of ``message.version``; a field the
+    version lacks, or a missing mandatory element, raises :class:`EncodeError`.
+    ``validate=True`` also checks every simple value against its XSD type;
+    ``validate=False`` writes values as given (for passing decoded
+    non-standard values through). An RSErrorRsp / VASPErrorRsp with a
+    ``fault_code`` becomes a SOAP Fault with the PDU in ``detail``.
+    """
+    version = message.version
+    w = _Writer(version, validate)
+    transaction_id = message.transaction_id
+    if not isinstance(transaction_id, str):
+        raise EncodeError("TransactionID must be text")
+    check_chars(transaction_id, "TransactionID")
+    out = w.out
+    out.append(_HEAD.format(ns=version.namespace, tx=escape_text(transaction_id)))
+    pdu = message.pdu
+    mm7_version = message.mm7_version or version.default_mm7_version
+    fault_code = (
+        getattr(pdu, "fault_code", None) if isinstance(pdu, (RSErrorRsp, VASPErrorRsp)) else None
+    )
+    if fault_code is not None:
+        if validate and _pattern("xs:ID").fullmatch(fault_code) is None:
+            raise EncodeError(f"faultcode {fault_code!r} is not a valid local name")
+        check_chars(fault_code, "faultcode")
+        fault_string = getattr(pdu, "fault_string", None) or ""
+        check_chars(fault_string, "faultstring")
+        out.append(
+            f"<env:Fault><faultcode>env:{escape_text(fault_code)}</faultcode>"
+            f"<faultstring>{escape_text(fault_string)}</faultstring><detail>"
+        )
+        _write_pdu(w, pdu, mm7_version)
+        out.append("</detail></env:Fault>")
+    else:
+        _write_pdu(w, pdu, mm7_version)
+    out.append("</env:Body></env:Envelope>")
+    return "".join(out).encode("utf-8")
