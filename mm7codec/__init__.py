@@ -7,6 +7,9 @@ defects for every deviation tolerated on decode; strict, schema-valid encode.
 
 from __future__ import annotations
 
+from ._content import presentation
+from ._decoder import Decoder, decode, decode_http
+from ._encoder import EncodedMessage, encode, iter_encode
 from ._errors import (
     DecodeError,
     Defect,
@@ -17,6 +20,7 @@ from ._errors import (
     UnsupportedOperationError,
     UnsupportedVersionError,
 )
+from ._headers import ContentType
 from ._limits import (
     DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_ENVELOPE_SIZE,
@@ -26,6 +30,8 @@ from ._limits import (
     Limits,
 )
 from ._message import Message
+from ._numbers import InvalidNumberError, is_short_code, normalize_number
+from ._part import Part
 from ._pdu import (
     PDU,
     Address,
@@ -76,22 +82,27 @@ __all__ = [
     "CancelReq",
     "CancelRsp",
     "ContentRef",
+    "ContentType",
     "DecodeError",
+    "Decoder",
     "Defect",
     "DeliverReq",
     "DeliverRsp",
     "DeliveryReportReq",
     "DeliveryReportRsp",
     "EncodeError",
+    "EncodedMessage",
     "ExtendedCancelReq",
     "ExtendedCancelRsp",
     "ExtendedReplaceReq",
     "ExtendedReplaceRsp",
     "Extension",
+    "InvalidNumberError",
     "LimitExceededError",
     "Limits",
     "MM7Error",
     "Message",
+    "Part",
     "RSErrorRsp",
     "ReadReplyReq",
     "ReadReplyRsp",
@@ -117,6 +128,13 @@ __all__ = [
     "VASPErrorRsp",
     "__version__",
     "__version_info__",
+    "decode",
+    "decode_http",
+    "encode",
     "get_version",
+    "is_short_code",
+    "iter_encode",
+    "normalize_number",
+    "presentation",
     "status_text",
 ]

@@ -9,14 +9,19 @@ Errors print one line and exit non-zero.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 
-from ._errors import MM7Error
+from ._errors import DecodeError, MM7Error
 from ._versions import VERSIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import List, Optional
+    from typing import Any, List, Optional, Tuple
+
+    from ._message import Message
+    from ._part import Part
 
 
 def _versions_table() -> str:
@@ -47,6 +52,210 @@ def _cmd_versions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _looks_like_http(data: bytes) -> bool:
+    head = data.lstrip(b"\r\n")[:16]
+    return head.startswith(b"HTTP/") or head.split(b" ", 1)[0] in (b"POST", b"PUT", b"GET")
+
+
+def _decode_file(args: argparse.Namespace) -> Message:
+    from . import _decoder
+
+    data = _read(args.file)
+    if args.http or (not args.content_type and _looks_like_http(data)):
+        return _decoder.decode_http(data, strict=args.strict)
+    return _decoder.decode(data, args.content_type, strict=args.strict)
+
+
+def _format_value(value: Any) -> str:
+    from ._jsonform import value_to_data
+
+    data = value_to_data(value)
+    return data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+
+
+def _tree_lines(part: Part, depth: int = 0) -> List[str]:
+    pad = "  " * depth
+    cid = f"  cid:{part.content_id}" if part.content_id else ""
+    location = f"  location:{part.content_location}" if part.content_location else ""
+    if part.is_multipart:
+        lines = [f"{pad}{part.content_type.mime_type}  ({len(part.parts)} parts){cid}{location}"]
+        for child in part.parts:
+            lines.extend(_tree_lines(child, depth + 1))
+        return lines
+    line = f"{pad}{part.content_type.mime_type}  {part.size} bytes{cid}{location}"
+    if part.content_type.type == "text" and part.size <= 4096:
+        charset = part.content_type.params.get("charset") or "utf-8"
+        try:
+            text = part.data.decode(charset, "replace")
+        except LookupError:
+            text = part.data.decode("latin-1")
+        text = " ".join(text.split())
+        line += f"  {text[:60]!r}" + ("..." if len(text) > 60 else "")
+    return [line]
+
+
+def summary(message: Message) -> str:
+    """A readable account of a message: PDU, every field, the part tree, the defects."""
+    from ._record import iter_items
+
+    pdu = message.pdu
+    lines = [
+        f"{pdu.WIRE_NAME}  (schema {message.version.name}, MM7Version {message.mm7_version})",
+        f"  transaction_id: {message.transaction_id}",
+    ]
+    for name, value in iter_items(pdu):
+        if value is None or value == ():
+            continue
+        lines.append(f"  {name}: {_format_value(value)}")
+    if message.content is not None:
+        lines.append("content:")
+        lines.extend("  " + line for line in _tree_lines(message.content))
+    if message.defects:
+        lines.append(f"defects ({len(message.defects)}):")
+        lines.extend(f"  - {defect}" for defect in message.defects)
+    else:
+        lines.append("defects: none")
+    return "\n".join(lines)
+
+
+def _extract(message: Message, folder: str) -> List[str]:
+    import mimetypes
+
+    os.makedirs(folder, exist_ok=True)
+    written: List[str] = []
+    if message.content is None:
+        return written
+    for index, part in enumerate(p for p in message.content.walk() if not p.is_multipart):
+        base = part.content_location or part.content_id or f"part{index + 1}"
+        name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in base)[:80]
+        if "." not in name:
+            name += mimetypes.guess_extension(part.content_type.mime_type) or ".bin"
+        path = os.path.join(folder, f"{index + 1:02d}-{name}")
+        with open(path, "wb") as handle:
+            for chunk in part.iter_data():
+                handle.write(chunk)
+        written.append(path)
+    return written
+
+
+def _cmd_decode(args: argparse.Namespace) -> int:
+    from ._jsonform import message_to_data
+
+    message = _decode_file(args)
+    if args.json:
+        print(json.dumps(message_to_data(message), indent=2, ensure_ascii=False))
+    else:
+        print(summary(message))
+    if args.extract:
+        for path in _extract(message, args.extract):
+            print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _http_text(start_line: str, headers: List[Tuple[str, str]], body: bytes) -> bytes:
+    head = [start_line, *(f"{k}: {v}" for k, v in headers), f"Content-Length: {len(body)}"]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _cmd_encode(args: argparse.Namespace) -> int:
+    from ._encoder import encode
+    from ._jsonform import message_from_spec
+
+    try:
+        spec = json.loads(_read(args.spec).decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise DecodeError(f"{args.spec}: not a JSON spec: {exc}") from None
+    encoded = encode(message_from_spec(spec))
+    body = encoded.body
+    output = args.output or os.path.splitext(os.path.basename(args.spec))[0] + ".mm7"
+    data = _http_text(f"POST {args.path} HTTP/1.1", encoded.headers, body) if args.http else body
+    with open(output, "wb") as handle:
+        handle.write(data)
+    for name, value in encoded.headers:
+        print(f"{name}: {value}")
+    print(f"Content-Length: {len(body)}")
+    print(f"(body written to {output})", file=sys.stderr)
+    return 0
+
+
+def _cmd_respond(args: argparse.Namespace) -> int:
+    from ._encoder import encode
+    from ._pdu import SubmitReq, SubmitRsp
+
+    try:
+        message = _decode_file(args)
+    except MM7Error as exc:
+        # What a server answers to what it cannot decode: a Fault with the status.
+        from ._message import Message
+        from ._pdu import RSErrorRsp, Status
+        from ._status import StatusCode
+
+        code = StatusCode(exc.status_code)
+        reply = Message(RSErrorRsp(status=Status(code, code.default_text, exc.message)), "")
+    else:
+        if isinstance(message.pdu, SubmitReq) and message.version.pdu_type(
+            SubmitRsp.WIRE_NAME
+        ).child("MessageID"):
+            reply = message.response(message_id=os.urandom(8).hex())
+        else:
+            reply = message.response()
+    encoded = encode(reply)
+    status = "HTTP/1.1 500 Internal Server Error" if reply.is_fault else "HTTP/1.1 200 OK"
+    sys.stdout.buffer.write(_http_text(status, encoded.headers, encoded.body))
+    sys.stdout.flush()
+    return 0
+
+
+def _demo_message() -> Message:
+    from ._content import presentation
+    from ._message import Message
+    from ._part import Part
+    from ._pdu import Address, Recipients, SenderIdentification, SubmitReq
+
+    pixel = bytes.fromhex(
+        "47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b"
+    )
+    content = presentation(
+        [
+            Part.bytes(pixel, "image/gif", content_location="pixel.gif"),
+            Part.text("Hello from the demo \u263a"),
+        ]
+    )
+    pdu = SubmitReq(
+        sender_identification=SenderIdentification(
+            vasp_id="API_KEY", vas_id="12345mms", sender_address=Address.short_code("12345")
+        ),
+        recipients=Recipients(to=[Address.number("15553199144")]),
+        subject="Hello",
+        delivery_report=True,
+    )
+    return Message(pdu, "demo-1", content=content)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from ._decoder import decode
+    from ._encoder import encode
+
+    message = _demo_message()
+    encoded = encode(message, version=args.version)
+    print(f"-- encoded: {len(encoded.body)} bytes")
+    for name, value in encoded.headers:
+        print(f"{name}: {value}")
+    decoded = decode(encoded.body, encoded.content_type)
+    print("\n-- decoded again")
+    print(summary(decoded))
+    print("\n-- the relay's answer")
+    print(summary(decoded.response(message_id="msg-0001")))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"python3 -m {__package__}",
@@ -56,6 +265,41 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     versions = commands.add_parser("versions", help="print the MM7 schema version table")
     versions.set_defaults(run=_cmd_versions)
+
+    def source(command: argparse.ArgumentParser) -> None:
+        command.add_argument("file", help="the MM7 body, or a whole HTTP message ('-': stdin)")
+        command.add_argument(
+            "--http",
+            action="store_true",
+            help="FILE is a whole HTTP request or response (detected anyway)",
+        )
+        command.add_argument("--content-type", help="the body's Content-Type when FILE is a body")
+        command.add_argument(
+            "--strict",
+            action="store_true",
+            help="fail on any deviation instead of recording a defect",
+        )
+
+    decode = commands.add_parser("decode", help="decode an MM7 message and describe it")
+    source(decode)
+    decode.add_argument("--json", action="store_true", help="print JSON instead of a summary")
+    decode.add_argument("--extract", metavar="DIR", help="write every content part to DIR")
+    decode.set_defaults(run=_cmd_decode)
+
+    encode = commands.add_parser("encode", help="encode a message described in a JSON spec")
+    encode.add_argument("spec", help="the JSON spec ('-': stdin)")
+    encode.add_argument("-o", "--output", help="where to write the body (default: SPEC.mm7)")
+    encode.add_argument("--http", action="store_true", help="write a whole HTTP POST request")
+    encode.add_argument("--path", default="/mm7", help="request path for --http")
+    encode.set_defaults(run=_cmd_encode)
+
+    respond = commands.add_parser("respond", help="print the HTTP response a server should send")
+    source(respond)
+    respond.set_defaults(run=_cmd_respond)
+
+    demo = commands.add_parser("demo", help="build, encode and decode a sample MMS")
+    demo.add_argument("--version", default="REL-6-MM7-1-4", help="schema version to encode")
+    demo.set_defaults(run=_cmd_demo)
     return parser
 
 

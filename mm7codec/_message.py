@@ -61,30 +61,20 @@ def _pair_content(message: Message) -> None:
         href = str(reference.href).strip()
         wanted = href[4:].strip() if href[:4].lower() == "cid:" else None
         if content_id is None and wanted:
-            object.__setattr__(message, "content", _with_content_id(content, wanted))
+            from ._content import with_content_id
+
+            object.__setattr__(message, "content", with_content_id(content, wanted))
         elif wanted is None or wanted != content_id:
             raise EncodeError(
                 f"Content href {href!r} does not name the content's Content-ID {content_id!r}"
             )
         return
     if content_id is None:
+        from ._content import with_content_id
+
         content_id = DEFAULT_CONTENT_ID
-        object.__setattr__(message, "content", _with_content_id(content, content_id))
+        object.__setattr__(message, "content", with_content_id(content, content_id))
     object.__setattr__(message, "pdu", replace(pdu, content=ContentRef(f"cid:{content_id}")))
-
-
-def _with_content_id(part: Part, content_id: str) -> Part:
-    from ._part import Part
-
-    headers = [*part.headers, ("Content-ID", f"<{content_id}>")]
-    return Part(
-        headers,
-        body=part._body,
-        parts=part.parts,
-        content_type=part.content_type,
-        preamble=part.preamble,
-        epilogue=part.epilogue,
-    )
 
 
 @record(frozen=True)

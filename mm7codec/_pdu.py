@@ -29,7 +29,7 @@ from ._status import StatusCode
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dataclasses import dataclass as record
-    from typing import Any, ClassVar, Dict, Iterable, Optional, Tuple, Type, Union
+    from typing import Any, ClassVar, Dict, Iterable, Optional, Sequence, Tuple, Type, Union
 
     from ._versions import SchemaVersion
 
@@ -177,9 +177,10 @@ def _addresses(items: Iterable[Union[Address, str]]) -> Tuple[Address, ...]:
 class Recipients:
     """To, Cc and Bcc addresses; plain strings are taken as numbers."""
 
-    to: Tuple[Address, ...] = ()
-    cc: Tuple[Address, ...] = ()
-    bcc: Tuple[Address, ...] = ()
+    # Typed as sequences so lists read naturally; stored as tuples.
+    to: Sequence[Address] = ()
+    cc: Sequence[Address] = ()
+    bcc: Sequence[Address] = ()
 
     def __post_init__(self) -> None:
         _set(self, "to", _addresses(self.to))
@@ -190,7 +191,7 @@ class Recipients:
         return bool(self.to or self.cc or self.bcc)
 
     def __iter__(self) -> Any:
-        return iter(self.to + self.cc + self.bcc)
+        return iter((*self.to, *self.cc, *self.bcc))
 
 
 @record(frozen=True)
