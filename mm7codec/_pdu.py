@@ -205,7 +205,10 @@ class SenderIdentification:
 
 @record(frozen=True)
 class Status:
-    """A response status: code, text and free-form ``details`` (raw XML content)."""
+    """A response status: code, text and free-form ``details`` (raw XML content).
+
+    ``text`` defaults to the spec's wording for the code ("Success").
+    """
 
     code: StatusCode = StatusCode.SUCCESS
     text: Optional[str] = None
@@ -213,6 +216,9 @@ class Status:
 
     def __post_init__(self) -> None:
         _set(self, "code", StatusCode(self.code))
+        if self.text is None:
+            # StatusText is mandatory on the wire; the spec's wording is the natural default.
+            _set(self, "text", self.code.default_text)
 
     @property
     def is_success(self) -> bool:
