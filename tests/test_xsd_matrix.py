@@ -1,0 +1,202 @@
+"""Encoder output against the official XSDs: every version x every PDU x {minimal, maximal}.
+
+For each case ``encode_envelope`` runs and the bytes are checked three ways:
+(a) the whole envelope against ``support/soapEnvelope.xsd``; (b) the PDU (the
+Body child, or for an error response sent as a Fault the PDU inside
+``detail``) against that version's MM7 schema; (c) the ``TransactionID``
+header entry against the MM7 schema where its declaration accepts
+``soap:mustUnderstand`` (REL-5-MM7-1-2 on), and as an ``xs:NMTOKEN`` in
+REL-5-MM7-1-0/1-1 (mm7-spec.md §4.2: the attribute is technically invalid
+there; ignore it). Each schema is built once per session.
+"""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Dict, List, Optional, Set, Tuple
+
+import pytest
+import xmlschema
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pdu_strategies import ALL_CASES, maximal_message, messages, minimal_message
+
+from mm7codec._message import Message
+from mm7codec._pdu import RSErrorRsp, VASPErrorRsp
+from mm7codec._versions import VERSIONS, SchemaVersion
+from mm7codec._xml import encode_envelope
+
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+XS_NS = "http://www.w3.org/2001/XMLSchema"
+NMTOKEN_ATTRIBUTE_FREE = ("REL-5-MM7-1-0", "REL-5-MM7-1-1")
+KINDS = ("minimal", "maximal")
+BUILDERS = {"minimal": minimal_message, "maximal": maximal_message}
+CASES = [(version, wire, kind) for version, wire in ALL_CASES for kind in KINDS]
+EXPECTED_CASES = 2 * (9 * 14 + 18)
+
+#: Cases validated without errors in this session (the total test reuses them).
+_VALIDATED: Set[Tuple[str, str, str]] = set()
+
+
+class Validators:
+    """The SOAP envelope schema and one MM7 schema per version, built on first use."""
+
+    def __init__(self, xsd_path: Path) -> None:
+        self.xsd_path = xsd_path
+        self.soap_xsd = xsd_path / "support" / "soapEnvelope.xsd"
+        self.envelope = xmlschema.XMLSchema(str(self.soap_xsd))
+        self._mm7: Dict[str, xmlschema.XMLSchema] = {}
+
+    def mm7(self, version: SchemaVersion) -> xmlschema.XMLSchema:
+        schema = self._mm7.get(version.name)
+        if schema is None:
+            schema = xmlschema.XMLSchema(
+                str(self.xsd_path / f"{version.name}.xsd"),
+                locations={SOAP_NS: str(self.soap_xsd)},
+            )
+            assert schema.target_namespace == version.namespace
+            self._mm7[version.name] = schema
+        return schema
+
+    def nmtoken(self, text: str) -> bool:
+        return bool(self.envelope.maps.types[f"{{{XS_NS}}}NMTOKEN"].is_valid(text))
+
+
+@pytest.fixture(scope="session")
+def validators(xsd_path: Path) -> Validators:
+    return Validators(xsd_path)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def validation_errors(data: bytes, message: Message, validators: Validators) -> List[str]:
+    """Every problem with ``data`` as the encoding of ``message``; empty when valid."""
+    version = message.version
+    ns = version.namespace
+    problems: List[str] = []
+    # (a) the whole envelope against the SOAP 1.1 envelope schema (from the bytes,
+    # so that QName prefixes such as faultcode's stay resolvable).
+    resource = xmlschema.XMLResource(io.BytesIO(data))
+    problems += [
+        f"envelope: {e.reason} at {e.path}" for e in validators.envelope.iter_errors(resource)
+    ]
+    root = ET.fromstring(data)
+    if root.tag != f"{{{SOAP_NS}}}Envelope":
+        return [*problems, f"root is {root.tag}"]
+    schema = validators.mm7(version)
+
+    # (c) the TransactionID header entry.
+    header = root.find(f"{{{SOAP_NS}}}Header")
+    entries = [] if header is None else list(header)
+    ids = [e for e in entries if e.tag == f"{{{ns}}}TransactionID"]
+    if len(ids) != 1 or len(entries) != 1:
+        problems.append(f"header entries: {[e.tag for e in entries]}")
+    else:
+        tid = ids[0]
+        if (tid.text or "") != message.transaction_id:
+            problems.append(f"TransactionID {tid.text!r} != {message.transaction_id!r}")
+        if tid.get(f"{{{SOAP_NS}}}mustUnderstand") != "1":
+            problems.append(
+                f"TransactionID mustUnderstand={tid.get(f'{{{SOAP_NS}}}mustUnderstand')!r}"
+            )
+        if version.name in NMTOKEN_ATTRIBUTE_FREE:
+            if not validators.nmtoken(tid.text or ""):
+                problems.append(f"TransactionID {tid.text!r} is no NMTOKEN")
+        else:
+            problems += [f"TransactionID: {e.reason}" for e in schema.iter_errors(tid)]
+
+    # (b) the PDU, in the Body or inside a Fault's detail.
+    body = root.find(f"{{{SOAP_NS}}}Body")
+    children = [] if body is None else list(body)
+    if len(children) != 1:
+        return [*problems, f"Body children: {[c.tag for c in children]}"]
+    pdu_element: Optional[ET.Element] = children[0]
+    assert pdu_element is not None
+    is_error = isinstance(message.pdu, (RSErrorRsp, VASPErrorRsp))
+    as_fault = is_error and message.pdu.fault_code is not None  # type: ignore[union-attr]
+    if pdu_element.tag == f"{{{SOAP_NS}}}Fault":
+        if not as_fault:
+            problems.append("a Fault for a PDU that is not an error response written as one")
+        fault = {_local(c.tag): c for c in pdu_element}
+        code = fault.get("faultcode")
+        if (
+            code is None
+            or _local((code.text or "").strip().rsplit(":", 1)[-1]) != message.pdu.fault_code
+        ):  # type: ignore[union-attr]
+            problems.append(f"faultcode {None if code is None else code.text!r}")
+        string = fault.get("faultstring")
+        if string is None or string.text != message.pdu.fault_string:  # type: ignore[union-attr]
+            problems.append(f"faultstring {None if string is None else string.text!r}")
+        detail = fault.get("detail")
+        inside = [] if detail is None else list(detail)
+        if len(inside) != 1:
+            return [*problems, f"Fault detail children: {[c.tag for c in inside]}"]
+        pdu_element = inside[0]
+    elif as_fault:
+        problems.append("an error response with fault_code was not written as a Fault")
+    if pdu_element.tag != f"{{{ns}}}{message.pdu.WIRE_NAME}":
+        problems.append(f"PDU element {pdu_element.tag}")
+    problems += [f"PDU: {e.reason} at {e.path}" for e in schema.iter_errors(pdu_element)]
+    first = pdu_element[0] if len(pdu_element) else None
+    if first is None or first.tag != f"{{{ns}}}MM7Version" or first.text != message.mm7_version:
+        problems.append(
+            f"MM7Version {None if first is None else first.text!r} != {message.mm7_version!r}"
+        )
+    return problems
+
+
+def _check(version: SchemaVersion, wire: str, kind: str, validators: Validators) -> List[str]:
+    message = BUILDERS[kind](version, wire)
+    data = encode_envelope(message)
+    assert isinstance(data, bytes)
+    problems = validation_errors(data, message, validators)
+    if not problems:
+        _VALIDATED.add((version.name, wire, kind))
+    return problems
+
+
+@pytest.mark.parametrize(
+    ("version", "wire", "kind"),
+    CASES,
+    ids=[f"{v.name}-{w}-{k}" for v, w, k in CASES],
+)
+def test_xsd_valid(version: SchemaVersion, wire: str, kind: str, validators: Validators) -> None:
+    problems = _check(version, wire, kind, validators)
+    assert not problems, "\n".join(problems)
+
+
+def test_matrix_total(validators: Validators, record_property: object) -> None:
+    """All 288 cases (ten versions, each PDU, minimal and maximal) validate."""
+    assert len(CASES) == 2 * sum(len(v.pdus) for v in VERSIONS) == EXPECTED_CASES == 288
+    failed = []
+    for version, wire, kind in CASES:
+        if (version.name, wire, kind) in _VALIDATED:
+            continue
+        try:
+            problems = _check(version, wire, kind, validators)
+        except Exception as exc:  # reported below with the case
+            problems = [f"{type(exc).__name__}: {exc}"]
+        if problems:
+            failed.append(f"{version.name} {wire} {kind}: {problems[0]}")
+    validated = len(_VALIDATED & {(v.name, w, k) for v, w, k in CASES})
+    print(f"\nXSD matrix: {validated} of {len(CASES)} (version, PDU, instance) cases validated")
+    record_property("xsd_cases_validated", validated)  # type: ignore[operator]
+    assert not failed, f"{len(failed)} invalid:\n" + "\n".join(failed)
+    assert validated == EXPECTED_CASES
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=[v.name for v in VERSIONS])
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_generated_messages_are_xsd_valid(
+    version: SchemaVersion, validators: Validators, data: st.DataObject
+) -> None:
+    """Hypothesis: arbitrary valid messages of each version validate (25 per version)."""
+    message = data.draw(messages(version), label="message")
+    encoded = encode_envelope(message)
+    problems = validation_errors(encoded, message, validators)
+    assert not problems, "\n".join(problems)
