@@ -695,6 +695,9 @@ def _answer(
         if isinstance(result, Message):
             return result
         status = result if isinstance(result, Status) else Status(StatusCode(result))
+        if status.text is None:
+            # StatusText is mandatory on the wire; the spec's wording fills in.
+            status = Status(status.code, status.code.default_text, status.details)
         if status.code.is_success:
             return message.response(status)
         return message.error_response(status.code, status.text, status.details)
@@ -734,7 +737,8 @@ def _respond(
         # The handler's own Message would not encode; answer 3000 instead.
         _log(environ, f"reply {reply.pdu.WIRE_NAME} does not encode")
         code = StatusCode.SERVER_ERROR
-        fallback = Message(error_cls(status=Status(code)), reply.transaction_id, reply.version)
+        status = Status(code, code.default_text)
+        fallback = Message(error_cls(status=status), reply.transaction_id, reply.version)
         http_status = _FAULT_HTTP_STATUS
         encoded = encode(fallback)
         body = encoded.body

@@ -1,0 +1,733 @@
+"""mm7codec.http and mm7codec.testing end to end, on 127.0.0.1 only.
+
+The sender talks to the GatewaySimulator; the simulator delivers to a
+make_wsgi_app receiver served by wsgiref in a thread. Waiting is done with
+queues and socket timeouts, never with sleeps; the simulator's retry_delay is
+a retry schedule kept tiny here.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import queue
+import socket
+import threading
+from typing import Iterator, List, Optional, Tuple
+
+import pytest
+
+import mm7codec as mm7
+from mm7codec.http import (
+    Client,
+    HTTPError,
+    TransportError,
+    basic_auth_header,
+    is_retryable,
+    make_wsgi_app,
+    send,
+)
+from mm7codec.testing import GatewaySimulator, ServerThread
+
+HOST = "127.0.0.1"
+AUTH = ("user", "pass")
+RETRY = 0.01  # the simulator's retry schedule, not a wait for the test to pass
+# A JPEG-shaped blob: SOI, a JFIF APP0 header, every byte value, EOI.
+JPEG = (
+    b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    + bytes(range(256)) * 64
+    + b"\xff\xd9"
+)
+
+
+# --- builders --------------------------------------------------------------------------------
+
+
+def submit_message(transaction_id: str = "tx-submit-1") -> mm7.Message:
+    req = mm7.SubmitReq(
+        sender_identification=mm7.SenderIdentification(
+            vasp_id="API_KEY", vas_id="12345mms", sender_address=mm7.Address.short_code("12345")
+        ),
+        recipients=mm7.Recipients(to=[mm7.Address.number("15553199144")]),
+        subject="Hello",
+        delivery_report=True,
+    )
+    content = mm7.Part.multipart(
+        "mixed",
+        [mm7.Part.text("Hello from Python"), mm7.Part.bytes(JPEG, "image/jpeg")],
+    )
+    return mm7.Message(req, transaction_id, "REL-6-MM7-1-4", content=content)
+
+
+def deliver_message(transaction_id: str = "tx-mo-1") -> mm7.Message:
+    req = mm7.DeliverReq(
+        mms_relay_server_id="sim-relay",
+        sender=mm7.Address.number("15553199144"),
+        recipients=mm7.Recipients(to=[mm7.Address.short_code("12345")]),
+        subject="A picture",
+    )
+    content = mm7.Part.multipart(
+        "mixed",
+        [mm7.Part.text("look"), mm7.Part.bytes(JPEG, "image/jpeg", content_id="pic")],
+    )
+    return mm7.Message(req, transaction_id, "REL-6-MM7-1-4", content=content)
+
+
+def report_message(transaction_id: str = "tx-dr-1") -> mm7.Message:
+    req = mm7.DeliveryReportReq(
+        mms_relay_server_id="sim-relay",
+        message_id="sim-00000001",
+        recipient=mm7.Address.number("15553199144"),
+        sender=mm7.Address.short_code("12345"),
+        date="2026-01-02T03:04:05Z",
+        mm_status="Retrieved",
+    )
+    return mm7.Message(req, transaction_id, "REL-6-MM7-1-4")
+
+
+def leaf_data(message: mm7.Message, mime_type: str) -> bytes:
+    assert message.content is not None
+    for part in message.content.walk():
+        if part.content_type.mime_type == mime_type:
+            return part.data
+    raise AssertionError(f"no {mime_type} part")
+
+
+# --- fixtures --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sim() -> Iterator[GatewaySimulator]:
+    with GatewaySimulator(auth=AUTH) as simulator:
+        yield simulator
+
+
+class Receiver:
+    """A make_wsgi_app server whose handler answers from a script of results."""
+
+    def __init__(self, results: Optional[List[object]] = None, **options: object) -> None:
+        self.results = list(results or [])
+        self.calls: queue.Queue[mm7.Message] = queue.Queue()
+        self.errors = io.StringIO()
+        app = make_wsgi_app(self._handle, **options)
+
+        def logged(environ, start_response):
+            environ["wsgi.errors"] = self.errors
+            return app(environ, start_response)
+
+        self.server = ServerThread(logged)
+        self.url = self.server.url
+
+    def _handle(self, message: mm7.Message) -> object:
+        self.calls.put(message)
+        result = self.results.pop(0) if self.results else None
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def handled(self) -> List[mm7.Message]:
+        out = []
+        while not self.calls.empty():
+            out.append(self.calls.get_nowait())
+        return out
+
+
+@pytest.fixture
+def receiver_factory() -> Iterator[object]:
+    started: List[Receiver] = []
+
+    def make(results: Optional[List[object]] = None, **options: object) -> Receiver:
+        receiver = Receiver(results, **options)
+        receiver.server.start()
+        started.append(receiver)
+        return receiver
+
+    yield make
+    for receiver in started:
+        receiver.server.stop()
+
+
+def post_raw(
+    url: str, body: bytes, headers: List[Tuple[str, str]], method: str = "POST"
+) -> Tuple[int, http.client.HTTPResponse, bytes]:
+    parts = url.split("/", 3)
+    host, port = parts[2].split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        conn.putrequest(method, "/" + parts[3])
+        for name, value in headers:
+            conn.putheader(name, value)
+        conn.endheaders()
+        if body:
+            conn.send(body)
+        response = conn.getresponse()
+        return response.status, response, response.read()
+    finally:
+        conn.close()
+
+
+def post_message(url: str, message: mm7.Message, **extra: str) -> Tuple[int, mm7.Message]:
+    encoded = mm7.encode(message)
+    headers = [*encoded.headers, ("Content-Length", str(encoded.content_length))]
+    headers += list(extra.items())
+    status, response, body = post_raw(url, encoded.body, headers)
+    return status, mm7.decode(body, response.getheader("Content-Type"))
+
+
+def fault_of(status: int, response: http.client.HTTPResponse, body: bytes) -> mm7.Message:
+    reply = mm7.decode(body, response.getheader("Content-Type"))
+    assert reply.is_fault, reply
+    return reply
+
+
+# --- sender -> simulator ---------------------------------------------------------------------
+
+
+def test_submit_image_gets_submit_rsp_and_simulator_sees_the_bytes(sim: GatewaySimulator) -> None:
+    message = submit_message()
+    reply = send(sim.url, message, auth=AUTH, timeout=10)
+    assert isinstance(reply.pdu, mm7.SubmitRsp)
+    assert reply.transaction_id == message.transaction_id
+    assert reply.status is not None and reply.status.code == mm7.StatusCode.SUCCESS
+    assert reply.pdu.message_id == "sim-00000001"
+    assert reply.raise_for_status() is reply
+    assert not reply.defects
+
+    [seen] = sim.received
+    assert isinstance(seen.pdu, mm7.SubmitReq)
+    assert seen.transaction_id == message.transaction_id
+    assert seen.pdu.subject == "Hello"
+    assert leaf_data(seen, "image/jpeg") == JPEG
+    assert leaf_data(seen, "text/plain") == b"Hello from Python"
+    assert seen.content == message.content
+
+
+def test_client_keeps_going_and_generates_transaction_ids(sim: GatewaySimulator) -> None:
+    pdu = submit_message().pdu
+    with Client(sim.url, auth=AUTH, timeout=10, version="REL-5-MM7-1-2") as client:
+        first = client.submit(pdu)
+        second = client.submit(pdu, transaction_id="mine")
+        exchange = client.exchange(submit_message("tx-x"))
+    assert first.transaction_id != second.transaction_id
+    assert second.transaction_id == "mine"
+    assert first.version.name == "REL-5-MM7-1-2"
+    assert isinstance(first.pdu, mm7.SubmitRsp) and isinstance(second.pdu, mm7.SubmitRsp)
+    assert first.pdu.message_id != second.pdu.message_id
+    assert exchange.http_status == 200 and exchange.elapsed < 10
+    assert [m.transaction_id for m in sim.received] == [
+        first.transaction_id,
+        "mine",
+        "tx-x",
+    ]
+
+
+def test_credentials_in_url_are_used(sim: GatewaySimulator) -> None:
+    url = sim.url.replace("http://", "http://user:pass@")
+    assert send(url, submit_message(), timeout=10).raise_for_status()
+
+
+@pytest.mark.parametrize("auth", [None, ("user", "wrong"), ("nobody", "pass")])
+def test_simulator_refuses_wrong_credentials(
+    sim: GatewaySimulator, auth: Optional[Tuple[str, str]]
+) -> None:
+    with pytest.raises(HTTPError) as info:
+        send(sim.url, submit_message(), auth=auth, timeout=10)
+    assert info.value.http_status == 401
+    assert info.value.retryable is False
+    assert info.value.status_code == 4001
+    assert not is_retryable(info.value)
+    assert sim.received == []
+
+
+def test_fault_over_http_500_is_returned_not_raised(sim: GatewaySimulator) -> None:
+    sim.fail_next(mm7.StatusCode.SERVICE_UNAVAILABLE)
+    with Client(sim.url, auth=AUTH, timeout=10) as client:
+        exchange = client.exchange(submit_message())
+    assert exchange.http_status == 500
+    reply = exchange.message
+    assert reply.is_fault and isinstance(reply.pdu, mm7.RSErrorRsp)
+    assert reply.transaction_id == "tx-submit-1"
+    assert reply.status is not None and reply.status.code == 4006
+    assert is_retryable(reply)
+    with pytest.raises(mm7.StatusError) as info:
+        reply.raise_for_status()
+    assert info.value.status_code == 4006
+    assert is_retryable(info.value)
+    # The request was decoded and recorded all the same; the next one succeeds.
+    assert len(sim.received) == 1
+    assert send(sim.url, submit_message(), auth=AUTH, timeout=10).raise_for_status()
+
+
+def test_client_error_fault_is_not_retryable(sim: GatewaySimulator) -> None:
+    sim.fail_next(2007)
+    reply = send(sim.url, submit_message(), auth=AUTH, timeout=10)
+    assert reply.status is not None and reply.status.code == 2007
+    assert isinstance(reply.pdu, mm7.RSErrorRsp) and reply.pdu.fault_code == "Client"
+    assert not is_retryable(reply)
+
+
+def test_html_502_raises_retryable_http_error(sim: GatewaySimulator) -> None:
+    page = b"<html><body><h1>502 Bad Gateway</h1>" + b"x" * 500 + b"</body></html>"
+    sim.fail_next(http_status=502, body=page)
+    with pytest.raises(HTTPError) as info:
+        send(sim.url, submit_message(), auth=AUTH, timeout=10)
+    error = info.value
+    assert error.http_status == 502
+    assert error.retryable and is_retryable(error)
+    assert error.body_start == page[:200]
+    assert isinstance(error, mm7.MM7Error)
+    assert sim.received == []
+
+
+def test_empty_503_raises_retryable_http_error(sim: GatewaySimulator) -> None:
+    sim.fail_next(http_status=503)
+    with pytest.raises(HTTPError) as info:
+        send(sim.url, submit_message(), auth=AUTH, timeout=10)
+    assert info.value.http_status == 503
+    assert info.value.retryable
+    assert info.value.status_code == 4006
+    assert info.value.body_start == b""
+
+
+def test_http_400_with_html_is_not_retryable(sim: GatewaySimulator) -> None:
+    sim.fail_next(http_status=400, body=b"<html>bad</html>")
+    with pytest.raises(HTTPError) as info:
+        send(sim.url, submit_message(), auth=AUTH, timeout=10)
+    assert not info.value.retryable
+
+
+def test_closed_port_raises_retryable_transport_error() -> None:
+    probe = socket.socket()
+    probe.bind((HOST, 0))
+    port = probe.getsockname()[1]
+    probe.close()  # nothing listens there now
+    with pytest.raises(TransportError) as info:
+        send(f"http://{HOST}:{port}/mm7", submit_message(), timeout=5)
+    assert info.value.retryable and is_retryable(info.value)
+    assert info.value.request_sent is False
+
+
+def test_silent_server_times_out_as_retryable_transport_error() -> None:
+    # Listens, so the connection is made by the kernel, but never answers.
+    with socket.socket() as listener:
+        listener.bind((HOST, 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        with pytest.raises(TransportError) as info:
+            send(f"http://{HOST}:{port}/mm7", submit_message(), timeout=0.3)
+    assert info.value.retryable
+    assert "no answer" in str(info.value)
+
+
+def test_https_verifies_certificates_by_default() -> None:
+    # A plain-HTTP listener on an https URL: the handshake fails, no data flows.
+    with socket.socket() as listener:
+        listener.bind((HOST, 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        client = Client(f"https://{HOST}:{port}/mm7", timeout=0.3)
+        assert client._https
+        with pytest.raises(TransportError):
+            client.send(submit_message())
+
+
+def test_wrong_response_type_is_an_error() -> None:
+    def app(environ, start_response):
+        environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        body = mm7.encode(deliver_message().response()).body
+        start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    with ServerThread(app) as server, pytest.raises(mm7.DecodeError) as info:
+        send(server.url, submit_message(), timeout=10)
+    assert info.value.status_code == 4003
+
+
+def test_mismatched_transaction_id_is_a_defect() -> None:
+    def app(environ, start_response):
+        environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        reply = submit_message("someone-else").response(1000, message_id="m1")
+        body = mm7.encode(reply).body
+        start_response("200 OK", [("Content-Type", "application/xml")])
+        return [body]
+
+    with ServerThread(app) as server:
+        reply = send(server.url, submit_message(), timeout=10)
+    assert [d.kind for d in reply.defects] == ["transaction-id-mismatch"]
+
+
+def test_oversized_response_is_refused() -> None:
+    def app(environ, start_response):
+        environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        body = mm7.encode(submit_message().response(1000, message_id="m1")).body
+        start_response("200 OK", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    with ServerThread(app) as server, pytest.raises(mm7.LimitExceededError):
+        send(server.url, submit_message(), timeout=10, limits=mm7.Limits(max_message_size=100))
+
+
+def test_extra_headers_replace_defaults() -> None:
+    seen: queue.Queue[dict] = queue.Queue()
+
+    def app(environ, start_response):
+        seen.put(dict(environ))
+        environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        body = mm7.encode(submit_message().response(1000, message_id="m1")).body
+        start_response("200 OK", [("Content-Type", "text/xml")])
+        return [body]
+
+    namespace = '"http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4"'
+    with ServerThread(app) as server:
+        send(server.url, submit_message(), auth=AUTH, headers=[("SOAPAction", namespace)])
+    environ = seen.get(timeout=5)
+    assert environ["HTTP_SOAPACTION"] == namespace
+    assert environ["HTTP_AUTHORIZATION"] == basic_auth_header(*AUTH)
+    assert int(environ["CONTENT_LENGTH"]) == mm7.encode(submit_message()).content_length
+
+
+# --- simulator -> receiver -------------------------------------------------------------------
+
+
+def test_mo_picture_is_answered_within_ten_seconds(sim: GatewaySimulator, receiver_factory) -> None:
+    receiver = receiver_factory()
+    message = deliver_message()
+    result = sim.deliver(receiver.url, message, retry_delay=RETRY)
+    assert result.delivered
+    [attempt] = result.attempts
+    assert attempt.ok and attempt.http_status == 200 and attempt.error is None
+    assert attempt.elapsed < 10.0
+    assert attempt.response is not None
+    assert isinstance(attempt.response.pdu, mm7.DeliverRsp)
+    assert attempt.response.transaction_id == message.transaction_id
+    assert attempt.response.status is not None and attempt.response.status.code == 1000
+    [handled] = receiver.handled()
+    assert handled.transaction_id == message.transaction_id
+    assert leaf_data(handled, "image/jpeg") == JPEG
+
+
+def test_delivery_report_is_answered(sim: GatewaySimulator, receiver_factory) -> None:
+    receiver = receiver_factory()
+    result = sim.deliver(receiver.url, report_message(), retry_delay=RETRY)
+    assert result.delivered and len(result.attempts) == 1
+    assert result.last.elapsed < 10.0
+    reply = result.last.response
+    assert reply is not None and isinstance(reply.pdu, mm7.DeliveryReportRsp)
+    assert reply.transaction_id == "tx-dr-1"
+    [handled] = receiver.handled()
+    assert isinstance(handled.pdu, mm7.DeliveryReportReq)
+    assert handled.pdu.mm_status == "Retrieved"
+
+
+def test_handler_failing_twice_means_three_attempts(
+    sim: GatewaySimulator, receiver_factory
+) -> None:
+    receiver = receiver_factory([RuntimeError("db down"), RuntimeError("db down"), None])
+    result = sim.deliver(receiver.url, deliver_message(), retry_delay=RETRY)
+    assert result.delivered
+    assert [a.ok for a in result.attempts] == [False, False, True]
+    for attempt in result.attempts[:2]:
+        assert attempt.http_status == 500
+        assert attempt.response is not None and attempt.response.is_fault
+        assert isinstance(attempt.response.pdu, mm7.VASPErrorRsp)
+        assert attempt.response.status is not None
+        assert attempt.response.status.code == 3000
+    assert len(receiver.handled()) == 3
+    log = receiver.errors.getvalue()
+    assert log.count("RuntimeError: db down") == 2
+
+
+def test_handler_always_failing_means_exactly_five_attempts(
+    sim: GatewaySimulator, receiver_factory
+) -> None:
+    receiver = receiver_factory([mm7.StatusCode.SERVICE_UNAVAILABLE] * 10)
+    result = sim.deliver(receiver.url, deliver_message(), retry_delay=RETRY)
+    assert not result.delivered
+    assert len(result.attempts) == 5
+    assert [a.number for a in result.attempts] == [1, 2, 3, 4, 5]
+    assert all(a.http_status == 500 and a.reason == "HTTP 500" for a in result.attempts)
+    assert len(receiver.handled()) == 5
+
+
+def test_handler_mm7_error_becomes_fault_with_its_code(receiver_factory) -> None:
+    receiver = receiver_factory([mm7.MM7Error("unknown message", status_code=2005)])
+    status, reply = post_message(receiver.url, report_message())
+    assert status == 500
+    assert isinstance(reply.pdu, mm7.VASPErrorRsp) and reply.pdu.fault_code == "Client"
+    assert reply.status is not None and reply.status.code == 2005
+    assert reply.transaction_id == "tx-dr-1"
+    assert receiver.errors.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    ("result", "http_status", "code"),
+    [
+        (None, 200, 1000),
+        (1100, 200, 1100),
+        (mm7.Status(mm7.StatusCode.PARTIAL_SUCCESS, "some"), 200, 1100),
+        (mm7.StatusCode.SERVICE_DENIED, 500, 4007),
+        (2002, 500, 2002),
+    ],
+)
+def test_handler_status_results(receiver_factory, result, http_status, code) -> None:
+    receiver = receiver_factory([result])
+    status, reply = post_message(receiver.url, deliver_message())
+    assert status == http_status
+    assert reply.status is not None and reply.status.code == code
+    assert reply.is_fault == (http_status == 500)
+    assert reply.transaction_id == "tx-mo-1"
+
+
+def test_handler_may_return_a_whole_message(receiver_factory) -> None:
+    message = deliver_message()
+    receiver = receiver_factory([message.response(1000, service_code="gold")])
+    status, reply = post_message(receiver.url, message)
+    assert status == 200
+    assert isinstance(reply.pdu, mm7.DeliverRsp) and reply.pdu.service_code == "gold"
+
+
+def test_handler_result_that_cannot_be_a_response_is_3000(receiver_factory) -> None:
+    # A SubmitRsp needs a MessageID the handler did not give: the receiver's fault.
+    receiver = receiver_factory([None], side="relay")
+    status, reply = post_message(receiver.url, submit_message())
+    assert status == 500
+    assert isinstance(reply.pdu, mm7.RSErrorRsp)
+    assert reply.status is not None and reply.status.code == 3000
+    assert "makes no response" in receiver.errors.getvalue()
+
+
+def test_a_response_posted_as_request_gets_4003(receiver_factory) -> None:
+    receiver = receiver_factory()
+    status, reply = post_message(receiver.url, deliver_message().response())
+    assert status == 500
+    assert reply.status is not None and reply.status.code == 4003
+    assert receiver.handled() == []
+
+
+def test_receiver_refuses_wrong_credentials(sim: GatewaySimulator, receiver_factory) -> None:
+    receiver = receiver_factory(auth=("gw", "secret"))
+    result = sim.deliver(
+        receiver.url, deliver_message(), auth=("gw", "wrong"), max_attempts=2, retry_delay=RETRY
+    )
+    assert not result.delivered and len(result.attempts) == 2
+    assert all(a.http_status == 401 for a in result.attempts)
+    assert isinstance(result.last.error, HTTPError)
+    assert receiver.handled() == []
+
+    encoded = mm7.encode(deliver_message())
+    status, response, _ = post_raw(receiver.url, encoded.body, encoded.headers)
+    assert status == 401
+    assert response.getheader("WWW-Authenticate") == 'Basic realm="MM7"'
+    status, _, _ = post_raw(
+        receiver.url, encoded.body, [*encoded.headers, ("Authorization", "Basic !!!")]
+    )
+    assert status == 401
+
+    ok = sim.deliver(receiver.url, deliver_message(), auth=("gw", "secret"), retry_delay=RETRY)
+    assert ok.delivered
+
+
+def test_receiver_auth_callable(sim: GatewaySimulator, receiver_factory) -> None:
+    receiver = receiver_factory(auth=lambda user, password: (user, password) == ("a", "b"))
+    assert sim.deliver(receiver.url, report_message(), auth=("a", "b")).delivered
+    assert not sim.deliver(
+        receiver.url, report_message(), auth=("a", "c"), max_attempts=1
+    ).delivered
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "HEAD"])
+def test_other_methods_get_405(receiver_factory, method: str) -> None:
+    receiver = receiver_factory()
+    status, response, _ = post_raw(receiver.url, b"", [], method=method)
+    assert status == 405
+    assert response.getheader("Allow") == "POST"
+    assert receiver.handled() == []
+
+
+def test_simulator_get_is_405(sim: GatewaySimulator) -> None:
+    status, response, _ = post_raw(
+        sim.url, b"", [("Authorization", basic_auth_header(*AUTH))], "GET"
+    )
+    assert status == 405 and response.getheader("Allow") == "POST"
+
+
+# --- bad input: a Fault with the right code, and the server keeps serving -------------------
+
+
+def assert_still_serving(sim: GatewaySimulator, receiver: Receiver) -> None:
+    result = sim.deliver(receiver.url, deliver_message("tx-after"), retry_delay=RETRY)
+    assert result.delivered and len(result.attempts) == 1
+    assert [m.transaction_id for m in receiver.handled()] == ["tx-after"]
+
+
+def test_garbage_gets_4004_fault(sim: GatewaySimulator, receiver_factory) -> None:
+    receiver = receiver_factory()
+    body = b"\x00\x01this is not MM7 at all\xff"
+    status, response, raw = post_raw(
+        receiver.url, body, [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))]
+    )
+    assert status == 500
+    fault = fault_of(status, response, raw)
+    assert isinstance(fault.pdu, mm7.VASPErrorRsp)
+    assert fault.status is not None and fault.status.code == 4004
+    assert fault.status.details  # the decoder's message, for the sender's logs
+    assert receiver.handled() == []
+    assert_still_serving(sim, receiver)
+
+
+def test_truncated_envelope_gets_the_decoders_code(sim: GatewaySimulator, receiver_factory) -> None:
+    receiver = receiver_factory()
+    encoded = mm7.encode(deliver_message("tx-cut"))
+    body = encoded.body[:400]
+    with pytest.raises(mm7.DecodeError) as expected:
+        mm7.decode(body, encoded.content_type)
+    headers = [("Content-Type", encoded.content_type), ("Content-Length", str(len(body)))]
+    status, response, raw = post_raw(receiver.url, body, headers)
+    assert status == 500
+    fault = fault_of(status, response, raw)
+    assert fault.status is not None
+    assert fault.status.code == expected.value.status_code
+    assert fault.version.name == "REL-6-MM7-1-4"
+    assert receiver.handled() == []
+    assert_still_serving(sim, receiver)
+
+
+def test_body_shorter_than_content_length_gets_4004(
+    sim: GatewaySimulator, receiver_factory
+) -> None:
+    receiver = receiver_factory()
+    encoded = mm7.encode(report_message("tx-short"))  # a bare envelope, readable as it comes
+    body = encoded.body
+    host, port = receiver.url.split("/")[2].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        head = (
+            f"POST /mm7 HTTP/1.1\r\nHost: {host}\r\nContent-Type: {encoded.content_type}\r\n"
+            f"Content-Length: {len(body) + 100}\r\n\r\n"
+        )
+        conn.sendall(head.encode("latin-1") + body)
+        conn.shutdown(socket.SHUT_WR)  # the sender gives up 100 bytes early
+        raw = b""
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                break
+            raw += data
+    fault = mm7.decode_http(raw)
+    assert raw.startswith(b"HTTP/1.0 500")
+    assert fault.status is not None and fault.status.code == 4004
+    assert fault.transaction_id == "tx-short"  # correlated from the envelope's start
+    assert receiver.handled() == []
+    assert_still_serving(sim, receiver)
+
+
+def test_missing_content_length_reads_to_eof(receiver_factory) -> None:
+    receiver = receiver_factory()
+    encoded = mm7.encode(report_message("tx-eof"))
+    host, port = receiver.url.split("/")[2].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        head = f"POST /mm7 HTTP/1.0\r\nContent-Type: {encoded.content_type}\r\n\r\n"
+        conn.sendall(head.encode("latin-1") + encoded.body)
+        conn.shutdown(socket.SHUT_WR)
+        raw = b""
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                break
+            raw += data
+    reply = mm7.decode_http(raw)
+    assert raw.startswith(b"HTTP/1.0 200")
+    assert isinstance(reply.pdu, mm7.DeliveryReportRsp) and reply.transaction_id == "tx-eof"
+
+
+def test_oversized_content_length_is_refused_unread(
+    sim: GatewaySimulator, receiver_factory
+) -> None:
+    receiver = receiver_factory(limits=mm7.Limits(max_message_size=4096))
+    encoded = mm7.encode(deliver_message())
+    assert encoded.content_length > 4096
+    # Headers only: the receiver must answer without waiting for the body.
+    headers = [("Content-Type", encoded.content_type), ("Content-Length", str(10**9))]
+    status, response, raw = post_raw(receiver.url, b"", headers)
+    assert status == 413
+    fault = fault_of(status, response, raw)
+    assert isinstance(fault.pdu, mm7.VASPErrorRsp)
+    assert fault.status is not None and fault.status.code == 4004
+    assert receiver.handled() == []
+    result = sim.deliver(receiver.url, report_message(), retry_delay=RETRY)
+    assert result.delivered
+
+
+def test_bad_content_length_is_refused(receiver_factory) -> None:
+    receiver = receiver_factory()
+    host, port = receiver.url.split("/")[2].split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(b"POST /mm7 HTTP/1.0\r\nContent-Type: text/xml\r\nContent-Length: -5\r\n\r\n")
+        raw = b""
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                break
+            raw += data
+    assert raw.startswith(b"HTTP/1.0 400")
+    assert mm7.decode_http(raw).status.code == 4004
+
+
+def test_relay_side_receiver_answers_with_rs_error(receiver_factory) -> None:
+    receiver = receiver_factory(side="relay")
+    body = b"<not-soap/>"
+    status, response, raw = post_raw(
+        receiver.url, body, [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))]
+    )
+    assert isinstance(fault_of(status, response, raw).pdu, mm7.RSErrorRsp)
+
+
+def test_make_wsgi_app_rejects_unknown_side() -> None:
+    with pytest.raises(ValueError):
+        make_wsgi_app(lambda m: None, side="both")
+
+
+# --- small pieces ----------------------------------------------------------------------------
+
+
+def test_basic_auth_header() -> None:
+    assert basic_auth_header("Aladdin", "open sesame") == "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+    with pytest.raises(ValueError):
+        basic_auth_header("a:b", "c")
+
+
+def test_is_retryable_table() -> None:
+    assert is_retryable(TransportError("reset"))
+    assert not is_retryable(TransportError("bad cert", retryable=False))
+    assert is_retryable(HTTPError("x", http_status=429))
+    assert is_retryable(HTTPError("x", http_status=500))
+    assert not is_retryable(HTTPError("x", http_status=401))
+    assert not is_retryable(HTTPError("x", http_status=404))
+    assert is_retryable(mm7.StatusError("busy", status_code=4006))
+    assert not is_retryable(mm7.StatusError("denied", status_code=4007))
+    assert not is_retryable(mm7.DecodeError("bad"))
+    assert not is_retryable(ValueError("x"))
+    assert not is_retryable(deliver_message().response())
+
+
+def test_client_rejects_non_http_urls() -> None:
+    with pytest.raises(ValueError):
+        Client("ftp://127.0.0.1/mm7")
+
+
+def test_simulator_threads_are_safe(sim: GatewaySimulator) -> None:
+    errors: queue.Queue[BaseException] = queue.Queue()
+
+    def worker(n: int) -> None:
+        try:
+            send(sim.url, submit_message(f"tx-{n}"), auth=AUTH, timeout=10).raise_for_status()
+        except BaseException as exc:  # reported to the main thread
+            errors.put(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors.empty()
+    assert sorted(m.transaction_id for m in sim.received) == sorted(f"tx-{n}" for n in range(8))
+    assert sim.next_received(timeout=1).transaction_id.startswith("tx-")
