@@ -65,7 +65,7 @@ def presentation(
         height=height,
     )
     smil_part = Part.bytes(
-        smil.encode("utf-8"), f"{SMIL_MIME_TYPE}; charset=utf-8", content_id=SMIL_CONTENT_ID
+        smil.encode("ascii"), SMIL_MIME_TYPE, content_id=SMIL_CONTENT_ID
     )
     return Part.multipart(
         "related",
