@@ -29,9 +29,11 @@ import collections
 import itertools
 import queue
 import socketserver
+import ssl
+import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Deque, Iterable, List, NamedTuple, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Deque, Iterable, List, NamedTuple, Optional, Tuple, Union
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from ._errors import MM7Error
@@ -58,6 +60,12 @@ DEFAULT_RETRY_DELAY = 300.0
 class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up or rejects our certificate is part of the
+        # tests; anything else is a bug worth its traceback.
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
 
 class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
@@ -69,18 +77,34 @@ class ServerThread:
     """Serve a WSGI application from a background thread (``wsgiref``, threaded).
 
     Binds 127.0.0.1 and a free port by default; :attr:`url` is its address.
+    With ``ssl_context`` (a server-side context with its certificate loaded)
+    it serves HTTPS.
     Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
     def __init__(
-        self, app: WSGIApplication, host: str = "127.0.0.1", port: int = 0, path: str = "/mm7"
+        self,
+        app: WSGIApplication,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        path: str = "/mm7",
+        *,
+        ssl_context: Optional[ssl.SSLContext] = None,
     ) -> None:
         self._server = make_server(
             host, port, app, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
         )
+        scheme = "http"
+        if ssl_context is not None:
+            # The handshake happens on the first read, in the request's own
+            # thread, so a stalled client cannot block the accept loop.
+            self._server.socket = ssl_context.wrap_socket(
+                self._server.socket, server_side=True, do_handshake_on_connect=False
+            )
+            scheme = "https"
         self._thread: Optional[threading.Thread] = None
         bound_host, bound_port = self._server.server_address[:2]
-        self.url = f"http://{bound_host!s}:{bound_port}{path}"
+        self.url = f"{scheme}://{bound_host!s}:{bound_port}{path}"
 
     def start(self) -> ServerThread:
         if self._thread is None:
@@ -157,6 +181,7 @@ class GatewaySimulator:
     ``auth`` is the ``(user, password)`` senders must use (None: no auth).
     ``version`` is the schema version of the simulator (kept for callers
     building messages; answers always use the request's version).
+    ``ssl_context`` makes it serve HTTPS (see :class:`ServerThread`).
     """
 
     def __init__(
@@ -168,6 +193,7 @@ class GatewaySimulator:
         version: Union[str, SchemaVersion] = "REL-6-MM7-1-4",
         limits: Optional[Limits] = None,
         path: str = "/mm7",
+        ssl_context: Optional[ssl.SSLContext] = None,
     ) -> None:
         self.auth = auth
         self.version = get_version(version)
@@ -179,7 +205,7 @@ class GatewaySimulator:
         self._stopping = threading.Event()
         mm7_app = make_wsgi_app(self._handle, limits=limits, auth=auth, side="relay")
         self._mm7_app = mm7_app
-        self._server = ServerThread(self._app, host, port, path)
+        self._server = ServerThread(self._app, host, port, path, ssl_context=ssl_context)
         self.url = self._server.url
 
     # -- lifecycle -----------------------------------------------------------------------------

@@ -11,8 +11,12 @@ from __future__ import annotations
 import http.client
 import io
 import queue
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator, List, Optional, Tuple
 
 import pytest
@@ -319,16 +323,39 @@ def test_silent_server_times_out_as_retryable_transport_error() -> None:
     assert "no answer" in str(info.value)
 
 
-def test_https_verifies_certificates_by_default() -> None:
-    # A plain-HTTP listener on an https URL: the handshake fails, no data flows.
-    with socket.socket() as listener:
-        listener.bind((HOST, 0))
-        listener.listen(1)
-        port = listener.getsockname()[1]
-        client = Client(f"https://{HOST}:{port}/mm7", timeout=0.3)
-        assert client._https
-        with pytest.raises(TransportError):
-            client.send(submit_message())
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Tuple[str, str]:
+    """A throw-away self-signed certificate for 127.0.0.1 (needs the openssl CLI)."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl command not available to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", key, "-out", cert],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_https_verifies_certificates_by_default(certificate: Tuple[str, str]) -> None:
+    cert, key = certificate
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    with GatewaySimulator(auth=AUTH, ssl_context=server_context) as simulator:
+        assert simulator.url.startswith("https://127.0.0.1:")
+        with pytest.raises(TransportError) as info:
+            send(simulator.url, submit_message(), auth=AUTH, timeout=10)
+        assert "certificate" in str(info.value)
+        assert info.value.retryable is False  # waiting does not fix a certificate
+        assert simulator.received == []
+
+        trusting = ssl.create_default_context(cafile=cert)
+        reply = send(simulator.url, submit_message(), auth=AUTH, timeout=10, context=trusting)
+        assert reply.raise_for_status().transaction_id == "tx-submit-1"
+        assert len(simulator.received) == 1
 
 
 def test_wrong_response_type_is_an_error() -> None:
@@ -731,3 +758,77 @@ def test_simulator_threads_are_safe(sim: GatewaySimulator) -> None:
     assert errors.empty()
     assert sorted(m.transaction_id for m in sim.received) == sorted(f"tx-{n}" for n in range(8))
     assert sim.next_received(timeout=1).transaction_id.startswith("tx-")
+
+
+# --- kept-alive connections ------------------------------------------------------------------
+
+
+class KeepAliveServer:
+    """HTTP/1.1 server that answers each connection's first request, then hangs up.
+
+    Without a ``Connection: close`` the client believes the connection is still
+    open, as it does when a gateway drops idle connections. ``answer=False``
+    hangs up without answering at all.
+    """
+
+    def __init__(self, answer: bool = True) -> None:
+        self.answer = answer
+        self.requests: queue.Queue[bytes] = queue.Queue()
+        self.connections = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def setup(self) -> None:
+                super().setup()
+                outer.connections += 1
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.requests.put(body)
+                self.close_connection = True
+                if not outer.answer:
+                    return
+                request = mm7.decode(body, self.headers["Content-Type"])
+                reply = mm7.encode(request.response(1000, message_id="k1")).body
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+        self.server = ThreadingHTTPServer((HOST, 0), Handler)
+        self.url = f"http://{HOST}:{self.server.server_address[1]}/mm7"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,))
+
+    def __enter__(self) -> KeepAliveServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.thread.join()
+        self.server.server_close()
+
+
+def test_client_resends_once_on_a_connection_dropped_while_idle() -> None:
+    with KeepAliveServer() as server, Client(server.url, timeout=10) as client:
+        first = client.send(submit_message("tx-1"))
+        second = client.send(submit_message("tx-2"))
+    assert first.raise_for_status().transaction_id == "tx-1"
+    assert second.raise_for_status().transaction_id == "tx-2"
+    assert server.connections == 2
+    assert server.requests.qsize() == 2  # nothing was delivered twice
+
+
+def test_fresh_connection_hung_up_is_not_resent() -> None:
+    with KeepAliveServer(answer=False) as server:
+        with pytest.raises(TransportError) as info:
+            send(server.url, submit_message(), timeout=10)
+        assert info.value.retryable
+        assert info.value.request_sent  # the peer may have acted on it
+        assert server.requests.qsize() == 1
