@@ -108,11 +108,22 @@ _ALIASES: Dict[str, Dict[str, Tuple[str, str]]] = {
 }
 
 
+_SPLIT_CACHE: Dict[str, Tuple[str, str]] = {}
+
+
 def _split(tag: str) -> Tuple[str, str]:
+    """``{ns}local`` -> (ns, local); memoised, since envelopes repeat a few dozen tags."""
+    found = _SPLIT_CACHE.get(tag)
+    if found is not None:
+        return found
     if tag[:1] == "{":
         ns, _, local = tag[1:].partition("}")
-        return ns, local
-    return "", tag
+        found = (ns, local)
+    else:
+        found = ("", tag)
+    if len(_SPLIT_CACHE) < 4096:  # bounded: tags come from the peer
+        _SPLIT_CACHE[tag] = found
+    return found
 
 
 def _text(elem: Element) -> str:
@@ -246,7 +257,7 @@ def _codec_name(name: str) -> Optional[str]:
 
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
         return None
 
 
@@ -260,8 +271,9 @@ def _transcode(data: bytes, encoding: str, declared: bool) -> bytes:
         raise DecodeError(
             f"envelope is not valid {encoding}: {exc.reason}", offset=exc.start
         ) from None
-    except LookupError:
-        raise DecodeError(f"unknown character encoding {encoding!r}") from None
+    except (UnicodeError, LookupError, ValueError):
+        # UnicodeError without a position: idna, punycode, "undefined"...
+        raise DecodeError(f"cannot decode the envelope as {encoding!r}") from None
     if text[:1] == "\ufeff":
         text = text[1:]
     if text.startswith("<?xml"):
@@ -389,6 +401,8 @@ class _Recorder:
 
     def leaf(self, elem: Element, level: int, where: str) -> None:
         """``elem`` should hold a value only: note and bound any children."""
+        if level > self.limit:
+            self.depth(level)
         if len(elem):
             _check_depth(elem, level, self.limit)
             self.defect("unexpected-child", f"{where} has child elements")
@@ -455,7 +469,10 @@ def _attributes(
     ctx: _Ctx, elem: Element, ct: Optional[ComplexType], names: Dict[str, str], where: str
 ) -> Dict[str, Any]:
     values: Dict[str, Any] = {}
-    for name, raw in elem.attrib.items():
+    attrib = elem.attrib
+    if not attrib and (ct is None or not any(a.required for a in ct.attributes)):
+        return values
+    for name, raw in attrib.items():
         field = names.get(name)
         if field is None:
             if name[:1] != "{":  # namespaced attributes (xmlns-like vendor bits) are ignored
@@ -621,10 +638,14 @@ def _dec_status(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str
     if "code" not in values:
         ctx.rec.defect("missing-element", f"{where}/StatusCode")
         return None
-    if ct is not None:
-        for spec in ct.children:
-            if spec.required and spec.name == "StatusText" and "text" not in values:
-                ctx.rec.defect("missing-element", f"{where}/StatusText")
+    if ct is not None and "text" not in values:
+        spec = ct.child("StatusText")
+        if spec is None:
+            # The type has no StatusText (extendedCancelRsp): the text is the
+            # code's spec wording, as a Status built by hand gets it.
+            values["text"] = values["code"].default_text
+        elif spec.required:
+            ctx.rec.defect("missing-element", f"{where}/StatusText")
     return make(Status, values)
 
 
@@ -811,6 +832,7 @@ def _decode_pdu(
     seen = set()
     extensions: List[Extension] = []
     last = -1
+    disordered = False
     child_level = level + 1
     for child in elem:
         ns, local = _split(child.tag)
@@ -848,7 +870,9 @@ def _decode_pdu(
         seen.add(local)
         index, spec, field, decoder = entry
         if index < last:
-            rec.defect("out-of-order", f"{wire}/{local}")
+            if not disordered:  # one defect per PDU says enough
+                rec.defect("out-of-order", f"{wire}/{local}")
+                disordered = True
         else:
             last = index
         rec.depth(child_level)

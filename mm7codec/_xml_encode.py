@@ -119,7 +119,7 @@ def escape_attr(text: str) -> str:
 
 
 def _base_and_enum(version: SchemaVersion, type_name: str) -> Tuple[str, Tuple[str, ...]]:
-    if type_name.startswith("xs:"):
+    if type_name.startswith(("xs:", "union:")):
         return type_name, ()
     simple = version.simple(type_name)
     if simple is not None:
