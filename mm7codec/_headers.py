@@ -138,7 +138,8 @@ def _percent_decode(value: str) -> bytes:
 def _decode_charset(data: bytes, charset: str) -> str:
     try:
         return data.decode(charset or "us-ascii", "replace")
-    except LookupError:
+    except (LookupError, UnicodeError, ValueError):
+        # Unknown charset; or a codec that refuses "replace" (idna) or a NUL in the name.
         return data.decode("latin-1")
 
 
