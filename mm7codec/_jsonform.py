@@ -79,7 +79,7 @@ def part_to_data(part: Part, *, preview: int = 0) -> Dict[str, Any]:
         charset = part.content_type.params.get("charset") or "utf-8"
         try:
             data["text"] = part.data[: preview * 4].decode(charset, "replace")[:preview]
-        except LookupError:
+        except (LookupError, UnicodeError, ValueError):
             data["text"] = part.data[:preview].decode("latin-1")
     return data
 
