@@ -134,6 +134,9 @@ class Decoder:
             if final:
                 raise DecodeError("empty MM7 body")
             return
+        if len(start) < 3 and not final:
+            # Too few bytes to tell "<", "--" and a byte order mark apart: wait.
+            return
         if start[:1] == b"<" or start[:2] in (b"\xff\xfe", b"\xfe\xff"):
             if labelled_multipart:
                 self._defects.record("xml-body-labelled-multipart", str(self._label))
@@ -208,7 +211,12 @@ class Decoder:
             if raw is not None and not raw.strip().startswith("<"):
                 self._defects.record("content-id-without-brackets", raw)
         content = self._content(message, others)
-        return message.replace(content=content, defects=tuple(self._defects.defects))
+        decoded = message.replace(defects=tuple(self._defects.defects))
+        # The content as received: the PDU keeps its href verbatim even when it names
+        # the content loosely or not at all (the defects say how), so the strict
+        # href/Content-ID pairing that Message() applies to built messages is skipped.
+        object.__setattr__(decoded, "content", content)
+        return decoded
 
     def _soap_part(self, root: Part) -> Part:
         params = root.content_type.params
