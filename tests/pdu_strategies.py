@@ -56,6 +56,7 @@ __all__ = [
     "ALL_CASES",
     "date_times",
     "durations",
+    "loose_messages",
     "maximal_message",
     "messages",
     "minimal_message",
@@ -117,6 +118,10 @@ class _Source:
         """A non-empty subset of ``options``, in their order."""
         raise NotImplementedError
 
+    def enum(self, options: Sequence[str]) -> str:
+        """A value of an enumerated simple type."""
+        return self.choice(options)
+
     def value(self, kind: str) -> Any:
         """A value of an XSD built-in (``xs:string``, ``xs:NMTOKEN``, ...) or a role."""
         raise NotImplementedError
@@ -151,6 +156,7 @@ class _Fixed(_Source):
         "short_code": ("12345", "54321"),
         "details": ('<v:Reason xmlns:v="urn:example:vendor">quota &amp; limits</v:Reason>',),
         "status_code": (1000, 2007, 2569, 4002),
+        "transaction_id": ("tx-max.0001",),
     }
     MIN_SAMPLES: ClassVar[Dict[str, Any]] = {
         "xs:string": "x",
@@ -168,6 +174,7 @@ class _Fixed(_Source):
         "short_code": "12345",
         "details": "<Reason>none</Reason>",
         "status_code": 1000,
+        "transaction_id": "tx1",
     }
 
     def __init__(self, maximal: bool) -> None:
@@ -306,6 +313,9 @@ _BUILTINS: Dict[str, Any] = {
         st.just('<v:Code xmlns:v="urn:example:vendor" v:kind="x">7</v:Code>'),
     ),
     "status_code": st.one_of(st.sampled_from(_KNOWN_CODES), st.integers(1, 99_999)),
+    # An NMTOKEN: valid in every version (REL-5-MM7-1-0/1-1 type it so) and
+    # free of the surrounding whitespace the decoder strips.
+    "transaction_id": nmtokens,
 }
 
 
@@ -333,6 +343,31 @@ class _Drawn(_Source):
         return self.draw(_BUILTINS[kind])
 
 
+# Anything a caller could pass, XML-invalid characters included.
+_ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+_LOOSE: Dict[str, Any] = {
+    "xs:boolean": st.booleans(),
+    "xs:positiveInteger": st.integers(-3, 10**15),
+    "status_code": _BUILTINS["status_code"],
+}
+
+
+class _Loose(_Drawn):
+    """Like ``_Drawn``, but a simple value is sometimes arbitrary (maybe schema-invalid)."""
+
+    def value(self, kind: str) -> Any:
+        if kind in _LOOSE:
+            return self.draw(_LOOSE[kind])
+        if kind != "xs:ID" and self.draw(st.integers(0, 4)) == 0:
+            return self.draw(_ANY_TEXT)
+        return super().value(kind)
+
+    def enum(self, options: Sequence[str]) -> str:
+        if self.draw(st.integers(0, 4)) == 0:
+            return str(self.draw(_ANY_TEXT))
+        return super().enum(options)
+
+
 # --- the walk over the table ----------------------------------------------------------------------
 
 
@@ -346,7 +381,7 @@ def _simple(src: _Source, version: SchemaVersion, type_name: str) -> Any:
     if simple is None:
         raise AssertionError(f"{version}: unknown simple type {type_name}")
     if simple.enumeration:
-        return src.choice(simple.enumeration)
+        return src.enum(simple.enumeration)
     if simple.base.startswith("union:"):
         return _simple(src, version, src.choice(simple.base[len("union:") :].split()))
     return _simple(src, version, simple.base)
@@ -545,11 +580,11 @@ def _pdu(src: _Source, version: SchemaVersion, wire_name: str, *, plain_error: b
 def _message(src: _Source, version: SchemaVersion, wire_name: str, **kwargs: Any) -> Message:
     pdu = _pdu(src, version, wire_name, **kwargs)
     if isinstance(src, _Fixed):
-        transaction_id = "tx-max.0001" if src.maximal else "tx1"
+        transaction_id = src.value("transaction_id")
         mm7_version = None
     else:
-        transaction_id = src.value("xs:NMTOKEN")
-        mm7_version = src.choice(version.enumeration("versionType"))
+        transaction_id = src.value("transaction_id")
+        mm7_version = src.enum(version.enumeration("versionType"))
     return Message(pdu, transaction_id, version, mm7_version)
 
 
@@ -564,7 +599,9 @@ def maximal_message(version: SchemaVersion | str, wire_name: str) -> Message:
 
 
 @st.composite
-def _messages(draw: Any, version: Optional[SchemaVersion], wire_name: Optional[str]) -> Message:
+def _messages(
+    draw: Any, version: Optional[SchemaVersion], wire_name: Optional[str], loose: bool = False
+) -> Message:
     if version is None:
         if wire_name is None:
             version = draw(st.sampled_from(VERSIONS))
@@ -573,7 +610,7 @@ def _messages(draw: Any, version: Optional[SchemaVersion], wire_name: Optional[s
     assert version is not None
     if wire_name is None:
         wire_name = draw(st.sampled_from(list(version.pdus)))
-    src = _Drawn(draw)
+    src = _Loose(draw) if loose else _Drawn(draw)
     plain_error = draw(st.integers(0, 3)) == 0
     return _message(src, version, wire_name, plain_error=plain_error)
 
@@ -586,3 +623,12 @@ def messages(
     if resolved is not None and wire_name is not None and not resolved.has_pdu(wire_name):
         raise ValueError(f"{resolved} has no {wire_name}")
     return _messages(resolved, wire_name)
+
+
+def loose_messages(version: SchemaVersion | str | None = None) -> st.SearchStrategy[Message]:
+    """Messages shaped like :func:`messages` whose simple values may break the schema.
+
+    For the encoder's contract: with ``validate=True`` it either raises
+    ``EncodeError`` or writes schema-valid XML.
+    """
+    return _messages(None if version is None else get_version(version), None, True)

@@ -13,10 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pdu_strategies import ALL_CASES, maximal_message, messages, minimal_message
 
+from mm7codec import EncodeError
 from mm7codec._message import Message
 from mm7codec._pdu import (
     Address,
     DeliverReq,
+    Extension,
     Recipients,
     RSErrorRsp,
     SenderIdentification,
@@ -149,3 +151,52 @@ def test_every_mm7_version_of_the_enumeration() -> None:
             if not version.pdu_type("SubmitRsp").child("MessageID"):
                 pdu = SubmitRsp(status=Status(1000, "Success"))
             assert_round_trip(Message(pdu, "tx", version, mm7_version))
+
+
+# --- what encodes must round-trip ------------------------------------------------------------------
+
+
+def _encodes_then_round_trips(message: Message) -> None:
+    """Either the (strict) encoder refuses the message, or decoding gives it back."""
+    try:
+        data = encode_envelope(message)
+    except EncodeError:
+        return
+    decoded = decode_envelope(data)
+    assert (decoded.transaction_id, decoded.mm7_version) == (
+        message.transaction_id,
+        message.mm7_version,
+    )
+    assert decoded == message
+
+
+@pytest.mark.parametrize(
+    ("transaction_id", "mm7_version"),
+    [(" lead", None), ("trail\n", None), ("tx", ""), ("tx", " 6.8.0")],
+    ids=["tid-leading-space", "tid-trailing-newline", "empty-mm7-version", "padded-mm7-version"],
+)
+def test_envelope_values_encode_only_if_they_round_trip(
+    transaction_id: str, mm7_version: str
+) -> None:
+    pdu = SubmitRsp(status=Status(1000, "Success"), message_id="m1")
+    _encodes_then_round_trips(Message(pdu, transaction_id, "REL-6-MM7-1-4", mm7_version))
+
+
+@pytest.mark.parametrize(
+    "extensions",
+    [
+        (Extension("{urn:x}Foo", '<Foo xmlns="urn:x">bar &amp; <b>baz</b></Foo>'),),
+        (
+            Extension("{urn:x}Foo", '<Foo xmlns="urn:x"/>'),
+            Extension("{urn:y}Bar", '<Bar xmlns="urn:y" a="1 &lt; 2">t</Bar>'),
+        ),
+    ],
+    ids=["one", "two"],
+)
+def test_extensions_written_back(extensions: tuple) -> None:
+    message = _submit("REL-6-MM7-1-2", subject="s", extensions=extensions)
+    data = encode_envelope(message)
+    decoded = decode_envelope(data)
+    assert decoded == message
+    assert [d.kind for d in decoded.defects] == ["unknown-element"] * len(extensions)
+    assert encode_envelope(decoded) == data

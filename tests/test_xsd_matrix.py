@@ -21,8 +21,9 @@ import pytest
 import xmlschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pdu_strategies import ALL_CASES, maximal_message, messages, minimal_message
+from pdu_strategies import ALL_CASES, loose_messages, maximal_message, messages, minimal_message
 
+from mm7codec import EncodeError
 from mm7codec._message import Message
 from mm7codec._pdu import RSErrorRsp, VASPErrorRsp
 from mm7codec._versions import VERSIONS, SchemaVersion
@@ -73,8 +74,13 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def validation_errors(data: bytes, message: Message, validators: Validators) -> List[str]:
-    """Every problem with ``data`` as the encoding of ``message``; empty when valid."""
+def validation_errors(
+    data: bytes, message: Message, validators: Validators, *, schema_only: bool = False
+) -> List[str]:
+    """Every problem with ``data`` as the encoding of ``message``; empty when valid.
+
+    ``schema_only`` skips the checks that the values written are the message's.
+    """
     version = message.version
     ns = version.namespace
     problems: List[str] = []
@@ -97,7 +103,7 @@ def validation_errors(data: bytes, message: Message, validators: Validators) -> 
         problems.append(f"header entries: {[e.tag for e in entries]}")
     else:
         tid = ids[0]
-        if (tid.text or "") != message.transaction_id:
+        if not schema_only and (tid.text or "") != message.transaction_id:
             problems.append(f"TransactionID {tid.text!r} != {message.transaction_id!r}")
         if tid.get(f"{{{SOAP_NS}}}mustUnderstand") != "1":
             problems.append(
@@ -142,7 +148,9 @@ def validation_errors(data: bytes, message: Message, validators: Validators) -> 
         problems.append(f"PDU element {pdu_element.tag}")
     problems += [f"PDU: {e.reason} at {e.path}" for e in schema.iter_errors(pdu_element)]
     first = pdu_element[0] if len(pdu_element) else None
-    if first is None or first.tag != f"{{{ns}}}MM7Version" or first.text != message.mm7_version:
+    if first is None or first.tag != f"{{{ns}}}MM7Version":
+        problems.append("no MM7Version first")
+    elif not schema_only and first.text != message.mm7_version:
         problems.append(
             f"MM7Version {None if first is None else first.text!r} != {message.mm7_version!r}"
         )
@@ -198,5 +206,39 @@ def test_generated_messages_are_xsd_valid(
     """Hypothesis: arbitrary valid messages of each version validate (25 per version)."""
     message = data.draw(messages(version), label="message")
     encoded = encode_envelope(message)
+    problems = validation_errors(encoded, message, validators)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=[v.name for v in VERSIONS])
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_validating_encoder_never_writes_invalid_xml(
+    version: SchemaVersion, validators: Validators, data: st.DataObject
+) -> None:
+    """``validate=True``: values that break the schema raise EncodeError, never reach the wire."""
+    message = data.draw(loose_messages(version), label="message")
+    try:
+        encoded = encode_envelope(message)
+    except EncodeError:
+        return
+    problems = validation_errors(encoded, message, validators, schema_only=True)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(
+    "name", ["REL-5-MM7-1-0", "REL-5-MM7-1-1", "REL-5-MM7-1-2", "REL-6-MM7-1-4"]
+)
+@pytest.mark.parametrize("transaction_id", ["a b", "", "tx<1>&2"], ids=["space", "empty", "markup"])
+def test_transaction_id_refused_or_valid(
+    name: str, transaction_id: str, validators: Validators
+) -> None:
+    """TransactionID is xs:NMTOKEN in REL-5-MM7-1-0/1-1: other text must not reach the wire."""
+    message = minimal_message(name, "DeliverRsp").replace(transaction_id=transaction_id)
+    try:
+        encoded = encode_envelope(message)
+    except EncodeError:
+        assert name in NMTOKEN_ATTRIBUTE_FREE, "a valid xs:string TransactionID was refused"
+        return
     problems = validation_errors(encoded, message, validators)
     assert not problems, "\n".join(problems)
