@@ -165,13 +165,18 @@ def is_retryable(outcome: Union[Message, BaseException]) -> bool:
     """
     if isinstance(outcome, Message):
         status = outcome.status
-        return status is not None and status.code.retryable
+        return status is not None and _retryable_code(status.code)
     if isinstance(outcome, (HTTPError, TransportError)):
         return outcome.retryable
     if isinstance(outcome, MM7Error) and not isinstance(outcome, (DecodeError, EncodeError)):
         # StatusError from raise_for_status() carries the peer's code.
-        return StatusCode(outcome.status_code).retryable
+        return _retryable_code(_status_code(outcome.status_code))
     return False
+
+
+def _retryable_code(code: StatusCode) -> bool:
+    # 4006 "service unavailable" is the gateways' throttling answer.
+    return code.retryable or code == StatusCode.SERVICE_UNAVAILABLE
 
 
 # --- sender ----------------------------------------------------------------------------------
@@ -713,7 +718,7 @@ def _log(environ: WSGIEnvironment, text: str) -> None:
     errors = environ.get("wsgi.errors")
     if errors is not None:
         try:
-            errors.write(f"mm7codec.http: {text}\n{traceback.format_exc()}")
+            errors.write(f"{__name__}: {text}\n{traceback.format_exc()}")
             errors.flush()
         except Exception:
             pass  # a broken error stream must not take the answer down
