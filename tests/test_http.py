@@ -832,3 +832,44 @@ def test_fresh_connection_hung_up_is_not_resent() -> None:
         assert info.value.retryable
         assert info.value.request_sent  # the peer may have acted on it
         assert server.requests.qsize() == 1
+
+
+# --- the gateway's deadline and more simulator behaviour -------------------------------------
+
+
+def test_answer_after_the_deadline_is_retried(sim: GatewaySimulator) -> None:
+    release = threading.Event()
+    calls: queue.Queue[str] = queue.Queue()
+
+    def handler(message: mm7.Message) -> None:
+        calls.put(message.transaction_id)
+        if calls.qsize() == 1:
+            release.wait(timeout=10)  # the first answer comes too late
+
+    with ServerThread(make_wsgi_app(handler)) as server:
+        try:
+            result = sim.deliver(server.url, report_message(), timeout=0.5, retry_delay=RETRY)
+        finally:
+            release.set()
+    assert [a.ok for a in result.attempts] == [False, True]
+    late = result.attempts[0]
+    assert isinstance(late.error, TransportError) and late.http_status is None
+    assert result.last.elapsed < 0.5
+
+
+def test_simulator_fails_several_and_refuses_relay_requests(sim: GatewaySimulator) -> None:
+    sim.fail_next(4006, count=2)
+    codes = []
+    for _ in range(3):
+        reply = send(sim.url, submit_message(), auth=AUTH, timeout=10)
+        assert reply.status is not None
+        codes.append(int(reply.status.code))
+    assert codes == [4006, 4006, 1000]
+    reply = send(sim.url, deliver_message(), auth=AUTH, timeout=10)
+    assert reply.status is not None and reply.status.code == 4003
+    assert len(sim.received) == 4
+
+
+def test_deliver_refuses_a_response_message(sim: GatewaySimulator) -> None:
+    with pytest.raises(ValueError):
+        sim.deliver(sim.url, deliver_message().response())
