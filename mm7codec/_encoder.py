@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 
-from ._mime import iter_write_body
+from ._mime import _coalesce, _final_ct, _header_block, _plan_for, _top
 from ._part import Part
 from ._xml import encode_envelope
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from typing import Iterator, List, Optional, Tuple, Union
 
     from ._message import Message
+    from ._mime import _Plan
     from ._versions import SchemaVersion
 
 __all__ = ["EncodedMessage", "encode", "iter_encode"]
@@ -40,7 +41,16 @@ class EncodedMessage:
     :meth:`iter_body` yields the same bytes in chunks without holding them.
     """
 
-    __slots__ = ("_body", "_length", "_root", "content_type", "envelope", "headers", "message")
+    __slots__ = (
+        "_body",
+        "_length",
+        "_plan",
+        "_root",
+        "content_type",
+        "envelope",
+        "headers",
+        "message",
+    )
 
     def __init__(self, message: Message, envelope: bytes, root: Optional[Part]) -> None:
         self.message = message
@@ -48,11 +58,16 @@ class EncodedMessage:
         self._root = root
         self._body: Optional[bytes] = None
         self._length: Optional[int] = None
+        self._plan: Optional[_Plan] = None
         if root is None:
             self.content_type = XML_CONTENT_TYPE
             self._body = envelope
         else:
-            self.content_type = iter_write_body(root)[0]
+            # One plan (boundaries, transfer encodings) for every pass over the body,
+            # so the header, iter_body(), body and content_length all agree.
+            self._plan = _plan_for(root)
+            _header_block(root, self._plan)  # validates headers before any output
+            self.content_type = str(_final_ct(root, self._plan))
         self.headers: List[Tuple[str, str]] = [
             ("Content-Type", self.content_type),
             ("SOAPAction", '""'),
@@ -71,8 +86,8 @@ class EncodedMessage:
         if self._body is not None:
             yield self._body
             return
-        assert self._root is not None
-        yield from iter_write_body(self._root)[1]
+        assert self._root is not None and self._plan is not None
+        yield from _coalesce(_top(self._root, self._plan, False))
 
     @property
     def content_length(self) -> int:
@@ -121,7 +136,9 @@ def encode(
         envelope,
         XML_CONTENT_TYPE,
         content_id=soap_id,
-        transfer_encoding=None if _short_lines(envelope) else "binary",
+        # Raw text, never base64 (the envelope has bare LFs, which would make the
+        # MIME writer pick base64): 8bit when it is CRLF text with short lines.
+        transfer_encoding="8bit" if _short_crlf_lines(envelope) else "binary",
     )
     root = Part.multipart(
         "related",
@@ -150,6 +167,13 @@ def _soap_content_id(content: Part) -> str:
         n += 1
         candidate = f"{SOAP_CONTENT_ID}-{n}"
     return candidate
+
+
+def _short_crlf_lines(data: bytes) -> bool:
+    crlf = data.count(b"\r\n")
+    if data.count(b"\r") != crlf or data.count(b"\n") != crlf:
+        return False
+    return _short_lines(data)
 
 
 def _short_lines(data: bytes) -> bool:
