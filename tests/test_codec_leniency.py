@@ -68,7 +68,9 @@ def multipart(
     return out + eol + delim + b"--" + pad + eol
 
 
-def soap_part(content: str = '<Content href="cid:content"/>', cid: Optional[str] = "<soap>") -> bytes:
+def soap_part(
+    content: str = '<Content href="cid:content"/>', cid: Optional[str] = "<soap>"
+) -> bytes:
     headers = ["Content-Type: text/xml; charset=utf-8"]
     if cid is not None:
         headers.append(f"Content-ID: {cid}")
@@ -204,7 +206,9 @@ VECTORS: List[Vector] = [
     ),
     Vector(
         "href-url-escaped",
-        multipart("b1", [soap_part('<Content href="cid:my%20content"/>'), text_part("<my content>")]),
+        multipart(
+            "b1", [soap_part('<Content href="cid:my%20content"/>'), text_part("<my content>")]
+        ),
         CT,
         [],
         href="cid:my%20content",
@@ -347,9 +351,13 @@ VECTORS: List[Vector] = [
         multipart(
             "b1",
             [
-                entity(["Content-Type: text/xml;\r\n\tcharset=utf-8", "Content-ID:\r\n <soap>"], envelope()),
                 entity(
-                    ["Content-Type: text/plain;\r\n charset=utf-8", "Content-ID:\r\n\t<content>"], TEXT
+                    ["Content-Type: text/xml;\r\n\tcharset=utf-8", "Content-ID:\r\n <soap>"],
+                    envelope(),
+                ),
+                entity(
+                    ["Content-Type: text/plain;\r\n charset=utf-8", "Content-ID:\r\n\t<content>"],
+                    TEXT,
                 ),
             ],
         ),
@@ -472,7 +480,7 @@ def decode_all_ways(body: bytes, content_type: Optional[str], **kwargs: bool) ->
 def raises_all_ways(body: bytes, content_type: Optional[str]) -> None:
     for name, chunks in feed_variants(body):
         decoder = Decoder(content_type, strict=True)
-        with pytest.raises(DecodeError):  # noqa: PT012 - the error may come from feed or close
+        with pytest.raises(DecodeError):
             for chunk in chunks:
                 decoder.feed(chunk)
             decoder.close()
@@ -549,7 +557,9 @@ def test_bare_lf_multipart() -> None:
         "b1",
         [
             entity(["Content-Type: text/xml", "Content-ID: <soap>"], lf_envelope, b"\n"),
-            entity(["Content-Type: text/plain; charset=utf-8", "Content-ID: <content>"], TEXT, b"\n"),
+            entity(
+                ["Content-Type: text/plain; charset=utf-8", "Content-ID: <content>"], TEXT, b"\n"
+            ),
         ],
         eol=b"\n",
     )
@@ -573,7 +583,7 @@ def test_bare_lf_multipart() -> None:
 def test_not_an_mm7_body(body: bytes, content_type: Optional[str]) -> None:
     for _name, chunks in feed_variants(body):
         decoder = Decoder(content_type)
-        with pytest.raises(DecodeError):  # noqa: PT012
+        with pytest.raises(DecodeError):
             for chunk in chunks:
                 decoder.feed(chunk)
             decoder.close()
