@@ -225,6 +225,15 @@ def test_resolve_never_raises(namespace: object, mm7_version: object) -> None:
         assert namespace is not None and version_for_namespace(namespace) is version  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("mm7_version", ["²", "6.².0", "٦.٨.٠", "5.3.0\u00b9", "1" * 5000])
+def test_resolve_non_ascii_digits(mm7_version: str) -> None:
+    # str.isdigit() is true for superscripts and other scripts' digits that
+    # int() may refuse; an MM7Version from the wire must never make resolve raise.
+    version, certain = resolve(None, mm7_version)
+    assert version in VERSIONS
+    assert certain is False
+
+
 @given(st.from_regex(r"[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{1,2}", fullmatch=True))
 def test_resolve_any_dotted_version(mm7_version: str) -> None:
     version, certain = resolve(None, mm7_version)

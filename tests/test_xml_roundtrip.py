@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pdu_strategies import ALL_CASES, maximal_message, messages, minimal_message
 
-from mm7codec import EncodeError
+from mm7codec import EncodeError, MM7Error
 from mm7codec._message import Message
 from mm7codec._pdu import (
     Address,
@@ -200,3 +200,23 @@ def test_extensions_written_back(extensions: tuple) -> None:
     assert decoded == message
     assert [d.kind for d in decoded.defects] == ["unknown-element"] * len(extensions)
     assert encode_envelope(decoded) == data
+
+
+@pytest.mark.parametrize("mm7_version", ["6.7.0", "6.².0", "5.3.0¹", "9" * 5000])
+def test_decode_odd_mm7_version_with_unknown_namespace(mm7_version: str) -> None:
+    """Only MM7Error may escape decode; an odd MM7Version from the wire is no exception."""
+    data = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/"><env:Header>'
+        '<TransactionID xmlns="urn:bogus">t</TransactionID></env:Header><env:Body>'
+        f'<SubmitRsp xmlns="urn:bogus"><MM7Version>{mm7_version}</MM7Version>'
+        "<Status><StatusCode>1000</StatusCode><StatusText>ok</StatusText></Status>"
+        "<MessageID>m</MessageID></SubmitRsp></env:Body></env:Envelope>"
+    ).encode()
+    try:
+        decoded = decode_envelope(data)
+    except MM7Error:
+        return
+    assert isinstance(decoded.pdu, SubmitRsp)
+    assert decoded.mm7_version == mm7_version
+    assert "unknown-namespace" in [d.kind for d in decoded.defects]
