@@ -482,7 +482,8 @@ def _attributes(
         if spec is None:
             ctx.rec.defect("attribute-not-in-version", f"{where}/@{name} in {ctx.version.name}")
             continue
-        text = raw.strip(_WS)
+        # xs:string keeps its whitespace (whiteSpace=preserve); other types collapse.
+        text = raw if spec.type == "xs:string" else raw.strip(_WS)
         if spec.type == "xs:boolean":
             values[field] = _boolean(ctx, text, f"{where}/@{name}")
         elif spec.type == "xs:positiveInteger":
