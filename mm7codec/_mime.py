@@ -679,7 +679,10 @@ class MimeParser:
             else:
                 block_end = body = -1
             if lvl is not None:
-                d = buf.find(lvl.needle, pos, n if block_end < 0 else block_end)
+                # Searched up to the old end on the previous feed: start just before it.
+                d = buf.find(
+                    lvl.needle, max(pos, s - len(lvl.needle)), n if block_end < 0 else block_end
+                )
                 if d >= 0:
                     self._defect("missing-header-separator", "delimiter inside a header block")
                     block_end, body = d, d
