@@ -873,3 +873,14 @@ def test_simulator_fails_several_and_refuses_relay_requests(sim: GatewaySimulato
 def test_deliver_refuses_a_response_message(sim: GatewaySimulator) -> None:
     with pytest.raises(ValueError):
         sim.deliver(sim.url, deliver_message().response())
+
+
+def test_reply_that_does_not_encode_becomes_3000(receiver_factory) -> None:
+    message = report_message()
+    receiver = receiver_factory([message.response(1000, "bad \x00 text")])
+    status, reply = post_message(receiver.url, message)
+    assert status == 500
+    assert isinstance(reply.pdu, mm7.VASPErrorRsp)
+    assert reply.status is not None and reply.status.code == 3000
+    assert reply.transaction_id == "tx-dr-1"
+    assert "does not encode" in receiver.errors.getvalue()
