@@ -69,6 +69,11 @@ class Decoder:
         self._mode = ""  # "", "xml" or "mime" once the first bytes are seen
         self._pending: List[bytes] = []
         self._pending_size = 0
+        # While only whitespace (after an optional BOM) has arrived, more whitespace is
+        # collected here without deciding again, so a body trickled in byte by byte stays
+        # linear: re-joining everything on every feed was quadratic.
+        self._blank = False
+        self._blank_tail = bytearray()
         self._parser: Optional[MimeParser] = None
         self._total = 0
         self._closed = False
@@ -92,11 +97,15 @@ class Decoder:
             assert self._parser is not None
             self._parser.feed(data)
             return
-        self._pending.append(data)
         self._pending_size += len(data)
         if self._mode == "xml":
+            self._pending.append(data)
             self._check_envelope_size()
+        elif self._blank and not data.translate(None, _WHITESPACE):
+            self._blank_tail += data
         else:
+            self._take_blank_tail()
+            self._pending.append(data)
             self._decide(final=False)
 
     def close(self) -> Message:
@@ -105,6 +114,7 @@ class Decoder:
             raise DecodeError("close() called twice")
         self._closed = True
         if not self._mode:
+            self._take_blank_tail()
             self._decide(final=True)
         if self._mode == "xml":
             return self._decode_envelope(b"".join(self._pending), None)
@@ -113,6 +123,12 @@ class Decoder:
         return self._from_tree(root)
 
     # -- choosing how to read the body ----------------------------------------------------------
+
+    def _take_blank_tail(self) -> None:
+        self._blank = False
+        if self._blank_tail:
+            self._pending.append(bytes(self._blank_tail))
+            self._blank_tail = bytearray()
 
     def _check_envelope_size(self) -> None:
         if self._pending_size > self._limits.max_envelope_size:
@@ -133,6 +149,7 @@ class Decoder:
         if not start:
             if final:
                 raise DecodeError("empty MM7 body")
+            self._blank = True
             return
         if len(start) < 3 and not final:
             # Too few bytes to tell "<", "--" and a byte order mark apart: wait.
