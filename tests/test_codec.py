@@ -25,12 +25,15 @@ from mm7codec import (
     LATEST,
     VERSIONS,
     ContentRef,
+    DecodeError,
     Decoder,
     EncodedMessage,
     Message,
     Part,
     SchemaVersion,
+    StatusError,
     decode,
+    decode_http,
     encode,
     iter_encode,
     presentation,
@@ -355,3 +358,139 @@ def test_twenty_megabytes_streamed_through_a_file_sink(tmp_path: Path) -> None:
             if not x:
                 break
     assert decoded == message
+
+
+# -- decode_http ---------------------------------------------------------------------------------
+
+
+def http_request(encoded: EncodedMessage, *, eol: str = "\r\n", length: object = "auto") -> bytes:
+    lines = ["POST /mm7 HTTP/1.1", "Host: mmsc.example.net"]
+    lines += [f"{name}: {value}" for name, value in encoded.headers]
+    if length == "auto":
+        lines.append(f"Content-Length: {encoded.content_length}")
+    elif length is not None:
+        lines.append(f"Content-Length: {length}")
+    return (eol.join(lines) + eol + eol).encode("latin-1") + encoded.body
+
+
+def http_content_message() -> Message:
+    return with_content(maximal_message(LATEST, "SubmitReq"), mixed_100())
+
+
+def test_decode_http_content_length_framing() -> None:
+    message = http_content_message()
+    raw = http_request(encode(message))
+    decoded = decode_http(raw)
+    assert decoded == message
+    assert decoded.defects == ()
+    assert decode_http(raw, strict=True) == message
+
+
+def test_decode_http_bare_envelope_request() -> None:
+    message = minimal_message(LATEST, "CancelReq")
+    decoded = decode_http(http_request(encode(message)))
+    assert decoded == message
+    assert decoded.defects == ()
+
+
+def test_decode_http_chunked() -> None:
+    message = http_content_message()
+    encoded = encode(message)
+    head = [f"{k}: {v}" for k, v in encoded.headers]
+    raw = "POST /mm7 HTTP/1.1\r\n" + "\r\n".join(head) + "\r\nTransfer-Encoding: chunked\r\n\r\n"
+    out = raw.encode()
+    body = encoded.body
+    rnd = random.Random(5)
+    i = 0
+    while i < len(body):
+        n = rnd.choice((1, 5, 100, 999, 4096))
+        piece = body[i : i + n]
+        ext = ";name=value" if i == 0 else ""
+        out += f"{len(piece):x}{ext}\r\n".encode() + piece + b"\r\n"
+        i += n
+    out += b"0\r\nX-Trailer: yes\r\n\r\n"
+    decoded = decode_http(out)
+    assert decoded == message
+    assert decoded.defects == ()
+
+
+def test_decode_http_short_body_is_an_error() -> None:
+    encoded = encode(http_content_message())
+    raw = http_request(encoded, length=encoded.content_length + 10)
+    with pytest.raises(DecodeError):
+        decode_http(raw)
+    with pytest.raises(DecodeError):
+        decode_http(raw[:-1], strict=False)
+
+
+def test_decode_http_long_body_is_a_defect() -> None:
+    message = http_content_message()
+    raw = http_request(encode(message)) + b"GET /next HTTP/1.1\r\n\r\n"
+    decoded = decode_http(raw)
+    assert decoded == message
+    assert [d.kind for d in decoded.defects] == ["trailing-data-after-body"]
+    with pytest.raises(DecodeError):
+        decode_http(raw, strict=True)
+
+
+def test_decode_http_bare_lf_head() -> None:
+    message = http_content_message()
+    decoded = decode_http(http_request(encode(message), eol="\n"))
+    assert decoded == message
+    assert decoded.defects == ()
+
+
+def test_decode_http_folded_headers() -> None:
+    message = http_content_message()
+    encoded = encode(message)
+    ct = encoded.content_type.replace("; type=", ";\r\n\ttype=", 1)
+    assert ct != encoded.content_type
+    raw = (
+        "POST /mm7 HTTP/1.1\r\nHost: a\r\n"
+        f'Content-Type: {ct}\r\nSOAPAction:\r\n ""\r\nContent-Length: {len(encoded.body)}\r\n\r\n'
+    ).encode() + encoded.body
+    decoded = decode_http(raw)
+    assert decoded == message
+    assert [d.kind for d in decoded.defects] == ["http-header-folding"] * 2
+    with pytest.raises(DecodeError):
+        decode_http(raw, strict=True)
+
+
+def test_decode_http_500_fault_response() -> None:
+    request = minimal_message(LATEST, "SubmitReq")
+    fault = request.error_response(2007, details="ExpiryDate: bad")
+    encoded = encode(fault)
+    assert b"Fault" in encoded.body
+    raw = (
+        b"HTTP/1.1 500 Internal Server Error\r\nServer: test\r\n"
+        + f"Content-Type: {encoded.content_type}\r\nContent-Length: {len(encoded.body)}\r\n\r\n".encode()
+        + encoded.body
+    )
+    decoded = decode_http(raw)
+    assert decoded.defects == ()
+    assert decoded == fault
+    assert decoded.is_fault
+    assert decoded.transaction_id == request.transaction_id
+    assert int(decoded.pdu.status.code) == 2007  # type: ignore[attr-defined]
+    assert decoded.pdu.status.details == "ExpiryDate: bad"  # type: ignore[attr-defined]
+    assert decoded.pdu.fault_code == "Client"  # type: ignore[attr-defined]
+    with pytest.raises(StatusError):
+        decoded.raise_for_status()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"POST /mm7 HTTP/1.1\r\nContent-Type: text/xml\r\n",
+        b"NOT HTTP\r\n\r\n<x/>",
+        b"POST /mm7 HTTP/1.1\r\nbad header line\r\n\r\n<x/>",
+        b"POST /mm7 HTTP/1.1\r\nContent-Length: ten\r\n\r\n<x/>",
+        b"POST /mm7 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n",
+        b"POST /mm7 HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc",
+    ],
+    ids=["empty", "no-blank-line", "start-line", "header", "length", "chunk-size", "cut-chunk"],
+)
+def test_decode_http_malformed(raw: bytes) -> None:
+    with pytest.raises(DecodeError):
+        decode_http(raw)
