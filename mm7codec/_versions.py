@@ -2787,7 +2787,7 @@ def version_for_mm7_version(mm7_version: str, *, exact: bool = False) -> Optiona
     for version in VERSIONS:
         if version.default_mm7_version == text:
             return version
-    if exact or not text or not all(p.isdigit() for p in text.split(".")):
+    if exact or not text or not all(p.isascii() and p.isdigit() for p in text.split(".")):
         return None
     key = _version_key(text)
     candidates = [v for v in VERSIONS if _version_key(v.default_mm7_version) <= key]

@@ -518,10 +518,15 @@ def encode_envelope(message: Message, *, validate: bool = True) -> bytes:
     if not isinstance(transaction_id, str):
         raise EncodeError("TransactionID must be text")
     check_chars(transaction_id, "TransactionID")
+    if validate and transaction_id != transaction_id.strip(" \t\r\n"):
+        # The decoder strips it (spec examples pad it), so it could not round-trip.
+        raise EncodeError(f"TransactionID {transaction_id!r} has surrounding whitespace")
     out = w.out
     out.append(_HEAD.format(ns=version.namespace, tx=escape_text(transaction_id)))
     pdu = message.pdu
-    mm7_version = message.mm7_version or version.default_mm7_version
+    mm7_version = message.mm7_version
+    if mm7_version is None:
+        mm7_version = version.default_mm7_version
     fault_code = (
         getattr(pdu, "fault_code", None) if isinstance(pdu, (RSErrorRsp, VASPErrorRsp)) else None
     )
