@@ -816,7 +816,10 @@ def _decode_pdu(
         if _split(child.tag)[1] == "MM7Version":
             mm7_version = _text(child)
             break
-    version, certain = resolve(pdu_ns or tx_ns, mm7_version)
+    try:
+        version, certain = resolve(pdu_ns or tx_ns, mm7_version)
+    except ValueError:  # an absurd MM7Version (thousands of digits): ignore it
+        version, certain = resolve(pdu_ns or tx_ns, None)
     if not pdu_ns:
         rec.defect("missing-namespace", f"{wire} has no namespace")
     elif not certain:
