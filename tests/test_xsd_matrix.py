@@ -25,7 +25,7 @@ from pdu_strategies import ALL_CASES, loose_messages, maximal_message, messages,
 
 from mm7codec import EncodeError
 from mm7codec._message import Message
-from mm7codec._pdu import RSErrorRsp, VASPErrorRsp
+from mm7codec._pdu import RSErrorRsp, Status, VASPErrorRsp
 from mm7codec._versions import VERSIONS, SchemaVersion
 from mm7codec._xml import encode_envelope
 
@@ -147,6 +147,12 @@ def validation_errors(
     if pdu_element.tag != f"{{{ns}}}{message.pdu.WIRE_NAME}":
         problems.append(f"PDU element {pdu_element.tag}")
     problems += [f"PDU: {e.reason} at {e.path}" for e in schema.iter_errors(pdu_element)]
+    # Details is anyDataType, a restriction of anyType without mixed="true": element-only
+    # content in XSD 1.0 (xmlschema does not flag character data there; Xerces does).
+    for details in pdu_element.iter(f"{{{ns}}}Details"):
+        texts = [details.text] + [child.tail for child in details]
+        if any(text and text.strip() for text in texts):
+            problems.append(f"character data in element-only Details: {texts!r}")
     first = pdu_element[0] if len(pdu_element) else None
     if first is None or first.tag != f"{{{ns}}}MM7Version":
         problems.append("no MM7Version first")
@@ -239,6 +245,19 @@ def test_transaction_id_refused_or_valid(
         encoded = encode_envelope(message)
     except EncodeError:
         assert name in NMTOKEN_ATTRIBUTE_FREE, "a valid xs:string TransactionID was refused"
+        return
+    problems = validation_errors(encoded, message, validators)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("details", ["plain text", "<a>x</a> tail", '<v:E xmlns:v="urn:v">x</v:E>'])
+def test_details_refused_or_element_only(details: str, validators: Validators) -> None:
+    """Details (anyDataType, not mixed) holds elements only: text must not reach the wire."""
+    message = Message(RSErrorRsp(status=Status(2007, "Corrupt", details)), "tx1", "REL-6-MM7-1-4")
+    try:
+        encoded = encode_envelope(message)
+    except EncodeError:
+        assert "<" not in details.strip()[:1] or "tail" in details, "element-only Details refused"
         return
     problems = validation_errors(encoded, message, validators)
     assert not problems, "\n".join(problems)
