@@ -127,13 +127,14 @@ class _Level:
 class _Base64Decoder:
     """Decodes base64 as it streams, carrying the partial 4-character quantum."""
 
-    __slots__ = ("_carry", "_done", "_parser", "_seen", "_sink")
+    __slots__ = ("_carry", "_done", "_missing", "_parser", "_seen", "_sink")
 
     def __init__(self, sink: _Sink, parser: MimeParser) -> None:
         self._sink = sink
         self._parser = parser
         self._carry = b""
         self._done = False
+        self._missing = 0
         self._seen: Set[str] = set()
 
     def _defect(self, kind: str, detail: str) -> None:
@@ -143,8 +144,7 @@ class _Base64Decoder:
 
     def write(self, data: bytes) -> None:
         if self._done:
-            if data.translate(None, b" \t\r\n="):
-                self._defect("base64-data-after-padding", "data after base64 padding ignored")
+            self._after_padding(data.translate(None, b" \t\r\n"))
             return
         rest = data.translate(None, _B64_ALPHABET)
         if rest and rest.translate(None, b"\r\n"):
@@ -182,24 +182,27 @@ class _Base64Decoder:
                 self._sink.write(_A2B(clean))
             return
         self._done = True
-        head = clean[:pad]
-        tail = clean[pad:]
-        run = len(tail) - len(tail.lstrip(b"="))
-        if tail.lstrip(b"="):
-            self._defect("base64-data-after-padding", "data after base64 padding ignored")
-        self._finish_quantum(head, run)
+        self._finish_quantum(clean[:pad])
+        self._after_padding(clean[pad:])
 
-    def _finish_quantum(self, head: bytes, pads: int) -> None:
+    def _after_padding(self, data: bytes) -> None:
+        # Padding may arrive split over chunks, so count it as it comes.
+        if not data:
+            return
+        rest = data.lstrip(b"=")
+        self._missing = max(0, self._missing - (len(data) - len(rest)))
+        if rest:
+            self._missing = 0
+            self._defect("base64-data-after-padding", "data after base64 padding ignored")
+
+    def _finish_quantum(self, head: bytes) -> None:
         q = len(head) & 3
         if q == 1:
             self._defect("base64-invalid-length", "one stray base64 character dropped")
             head = head[:-1]
             q = 0
-        if q and pads != 4 - q:
-            self._defect("base64-padding", "missing or short base64 padding")
-        elif not q and pads:
-            self._defect("base64-padding", "padding at a quantum boundary")
         if q:
+            self._missing = 4 - q
             head += b"=" * (4 - q)
         if head:
             self._sink.write(_A2B(head))
@@ -208,7 +211,9 @@ class _Base64Decoder:
         if self._carry and not self._done:
             carry = self._carry
             self._carry = b""
-            self._finish_quantum(carry, 0)
+            self._finish_quantum(carry)
+        if self._missing:
+            self._defect("base64-padding", "missing or short base64 padding")
         return self._sink.finish()
 
 
@@ -331,6 +336,7 @@ class MimeParser:
         if pos >= len(self._buf):
             self._base += len(self._buf)
             self._buf = data
+            self._hscan = 0
         else:
             self._base += pos
             self._buf = self._buf[pos:] + data
@@ -583,6 +589,16 @@ class MimeParser:
             self._pos = end
         return False
 
+    def _find_delim(self, needle: bytes, start: int, end: int) -> int:
+        """Position of the first real delimiter line in buf[start:end], or -1."""
+        j = self._buf.find(needle, start, end)
+        while j >= 0:
+            kind, _ = self._terminator(j + len(needle), True)
+            if kind != _T_NO:
+                return j
+            j = self._buf.find(needle, j + 1, end)
+        return -1
+
     def _delimiter(self, kind: int, nxt: int, at_start: bool) -> None:
         st = self._state
         lvl = self._stack[-1]
@@ -678,11 +694,10 @@ class MimeParser:
                 block_end, body = e + 1, e + 3
             else:
                 block_end = body = -1
-            if lvl is not None:
-                # Searched up to the old end on the previous feed: start just before it.
-                d = buf.find(
-                    lvl.needle, max(pos, s - len(lvl.needle)), n if block_end < 0 else block_end
-                )
+            # Searched once, when the block end is known (or at EOF), so a
+            # header block arriving in small chunks is not rescanned.
+            if lvl is not None and (block_end >= 0 or final):
+                d = self._find_delim(lvl.needle, pos, n if block_end < 0 else block_end)
                 if d >= 0:
                     self._defect("missing-header-separator", "delimiter inside a header block")
                     block_end, body = d, d
