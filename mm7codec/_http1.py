@@ -21,6 +21,8 @@ else:
 
 __all__ = ["HttpMessage", "parse_http"]
 
+_HEXDIGITS = b"0123456789abcdefABCDEF"
+
 
 @record(frozen=True)
 class HttpMessage:
@@ -72,14 +74,11 @@ def _dechunk(data: bytes, offset: int) -> bytes:
                 "chunked body ends inside a chunk size line", offset=offset + position
             )
         size_text = data[position:line_end].split(b";", 1)[0].strip()
-        try:
-            size = int(size_text, 16)
-        except ValueError:
-            raise DecodeError(
-                f"bad chunk size {size_text[:20]!r}", offset=offset + position
-            ) from None
-        if size < 0:
-            raise DecodeError("negative chunk size", offset=offset + position)
+        # 1*HEXDIG only: int() would also take "0x1f", "+1f", "-0" or "1_f", which
+        # another parser on the path reads differently (request smuggling).
+        if not size_text or size_text.strip(_HEXDIGITS):
+            raise DecodeError(f"bad chunk size {size_text[:20]!r}", offset=offset + position)
+        size = int(size_text, 16)
         start = line_end + 1
         if size == 0:
             return b"".join(pieces)  # trailer fields, if any, are ignored
@@ -119,7 +118,11 @@ def parse_http(
             limit="max_header_size",
             value=limits.max_header_size,
         )
-    head = stripped[:head_end].decode("latin-1")
+    raw_head = stripped[:head_end]
+    if raw_head.endswith(b"\r"):
+        raw_head = raw_head[:-1]  # a CRLF line, then a bare LF blank line
+    _check_head(raw_head, skipped)
+    head = raw_head.decode("latin-1")
     lines = head.replace("\r\n", "\n").split("\n")
     start_line = lines[0].strip()
     headers: List[Tuple[str, str]] = []
@@ -142,12 +145,18 @@ def parse_http(
     if transfer is not None and "chunked" in transfer.lower():
         body = _dechunk(body, offset)
     elif length_text is not None:
-        try:
-            length = int(length_text.strip())
-        except ValueError:
-            raise DecodeError(f"Content-Length {length_text!r} is not a number") from None
-        if length < 0:
-            raise DecodeError(f"negative Content-Length {length}")
+        digits = length_text.strip()
+        if not (digits.isdigit() and digits.isascii()):
+            # 1*DIGIT only: int() would also take "+5", "-1" or "1_0" (request smuggling).
+            raise DecodeError(f"Content-Length {length_text[:40]!r} is not a number")
+        significant = digits.lstrip("0")
+        if len(significant) > 18:
+            # More than any body could hold; int() would refuse past 4300 digits anyway.
+            raise DecodeError(
+                f"Content-Length of {len(significant)} digits is longer than the body",
+                offset=offset + len(body),
+            )
+        length = int(significant or "0")
         if len(body) < length:
             raise DecodeError(
                 f"body has {len(body)} bytes but Content-Length says {length}",
@@ -167,6 +176,18 @@ def parse_http(
             value=limits.max_message_size,
         )
     return HttpMessage(start_line, tuple(headers), body, *message)
+
+
+def _check_head(head: bytes, offset: int) -> None:
+    """Refuse NUL and bare CR: RFC 9110 §5.5 (reject, never pass on: smuggling, injection)."""
+    at = head.find(b"\0")
+    if at >= 0:
+        raise DecodeError("NUL in the HTTP header block", offset=offset + at)
+    at = head.find(b"\r")
+    while at >= 0:
+        if head[at + 1 : at + 2] != b"\n":
+            raise DecodeError("bare CR in the HTTP header block", offset=offset + at)
+        at = head.find(b"\r", at + 2)
 
 
 def _get(headers: List[Tuple[str, str]], name: str) -> Optional[str]:
