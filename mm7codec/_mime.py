@@ -1085,11 +1085,15 @@ def iter_write_body(part: Part) -> Tuple[str, Iterator[bytes]]:
     """The Content-Type header value (with the chosen boundary) and the body's chunks.
 
     For MM7's top level, where the entity's headers travel as HTTP headers.
+    HTTP bodies are 8-bit clean and there is no header to carry a transfer
+    encoding, so a non-multipart root is written as its raw bytes.
 
     Raises:
         EncodeError: a header name or value is invalid (CR/LF, non-ASCII).
     """
     plan = _plan_for(part)
+    if not part.is_multipart:
+        plan.cte[id(part)] = "binary"
     _header_block(part, plan)
     return str(_final_ct(part, plan)), _coalesce(_top(part, plan, False))
 
