@@ -198,7 +198,7 @@ def _cmd_respond(args: argparse.Namespace) -> int:
         from ._status import StatusCode
 
         code = StatusCode(exc.status_code)
-        reply = Message(RSErrorRsp(status=Status(code, code.default_text, exc.message)), "")
+        reply = Message(RSErrorRsp(status=Status.error(code, exc.message)), "")
     else:
         if isinstance(message.pdu, SubmitReq) and message.version.pdu_type(
             SubmitRsp.WIRE_NAME

@@ -180,9 +180,14 @@ class Message:
         """A fault answer: RSErrorRsp to a VASP's request, VASPErrorRsp to the relay's.
 
         Encoded, it becomes a SOAP Fault with ``Client`` for 2xxx and
-        ``Server`` for 3xxx/4xxx.
+        ``Server`` for 3xxx/4xxx. ``details`` is raw XML; plain text given there
+        is appended to the StatusText instead (Details is element-only).
         """
         code = StatusCode(status)
+        if details is not None and not details.lstrip().startswith("<"):
+            # Details is element-only in the schemas; plain text joins the StatusText.
+            text = f"{text or code.default_text}: {details}"
+            details = None
         from_vasp = not isinstance(self.pdu, Request) or type(self.pdu).FROM_VASP
         cls = RSErrorRsp if from_vasp else VASPErrorRsp
         pdu = cls(status=Status(code, text if text is not None else code.default_text, details))

@@ -224,6 +224,17 @@ class Status:
     def is_success(self) -> bool:
         return self.code.is_success
 
+    @classmethod
+    def error(cls, code: int, reason: Optional[str] = None) -> Status:
+        """A status whose text is the spec wording plus ``reason`` ("Validation error: ...").
+
+        The reason goes into StatusText because ``Details`` is element-only in
+        every schema: plain text there is not schema-valid.
+        """
+        status_code = StatusCode(code)
+        text = status_code.default_text
+        return cls(status_code, f"{text}: {reason}" if reason else text)
+
 
 @record(frozen=True)
 class ReplyCharging:

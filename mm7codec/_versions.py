@@ -122,6 +122,8 @@ class SchemaVersion:
     types: Mapping[str, ComplexType] = field(repr=False)
     simple_types: Mapping[str, SimpleType] = field(repr=False)
     index: int = 0
+    #: ``xs:NMTOKEN`` in REL-5-MM7-1-0/1-1, ``xs:string`` later.
+    transaction_id_type: str = "xs:string"
 
     @property
     def default_mm7_version(self) -> str:
@@ -169,7 +171,7 @@ class SchemaVersion:
 
 
 def _build(raw: Tuple[Any, ...], index: int) -> SchemaVersion:
-    name, namespace, versions, pdus, types, simple_types = raw
+    name, namespace, versions, pdus, types, simple_types, transaction_id_type = raw
 
     def element(spec: Tuple[str, str, int, int]) -> ElementSpec:
         return ElementSpec(spec[0], spec[1], spec[2], None if spec[3] < 0 else spec[3])
@@ -189,7 +191,14 @@ def _build(raw: Tuple[Any, ...], index: int) -> SchemaVersion:
         sname: SimpleType(sname, base, tuple(enum)) for sname, (base, enum) in simple_types.items()
     }
     return SchemaVersion(
-        name, namespace, tuple(versions), dict(pdus), complex_types, simples, index
+        name,
+        namespace,
+        tuple(versions),
+        dict(pdus),
+        complex_types,
+        simples,
+        index,
+        transaction_id_type,
     )
 
 
@@ -410,7 +419,8 @@ SCHEMA_DATA: Final[Tuple[Any, ...]] = (('REL-5-MM7-1-0',
    'responseStatusType.StatusCode': ('xs:positiveInteger', ()),
    'statusCodeType': ('xs:positiveInteger', ()),
    'statusTextType': ('xs:string', ()),
-   'versionType': ('xs:string', ('5.3.0',))}),
+   'versionType': ('xs:string', ('5.3.0',))},
+  'xs:NMTOKEN'),
  ('REL-5-MM7-1-1',
   'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-5-MM7-1-1',
   ('5.3.0',),
@@ -630,7 +640,8 @@ SCHEMA_DATA: Final[Tuple[Any, ...]] = (('REL-5-MM7-1-0',
    'responseStatusType.StatusCode': ('xs:positiveInteger', ()),
    'statusCodeType': ('xs:positiveInteger', ()),
    'statusTextType': ('xs:string', ()),
-   'versionType': ('xs:string', ('5.3.0',))}),
+   'versionType': ('xs:string', ('5.3.0',))},
+  'xs:NMTOKEN'),
  ('REL-5-MM7-1-2',
   'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-5-MM7-1-2',
   ('5.3.0',),
@@ -850,7 +861,8 @@ SCHEMA_DATA: Final[Tuple[Any, ...]] = (('REL-5-MM7-1-0',
    'responseStatusType.StatusCode': ('xs:positiveInteger', ()),
    'statusCodeType': ('xs:positiveInteger', ()),
    'statusTextType': ('xs:string', ()),
-   'versionType': ('xs:string', ('5.3.0',))}),
+   'versionType': ('xs:string', ('5.3.0',))},
+  'xs:string'),
  ('REL-5-MM7-1-3',
   'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-5-MM7-1-3',
   ('5.6.0', '5.5.0', '5.3.0'),
@@ -1070,7 +1082,8 @@ SCHEMA_DATA: Final[Tuple[Any, ...]] = (('REL-5-MM7-1-0',
    'responseStatusType.StatusCode': ('xs:positiveInteger', ()),
    'statusCodeType': ('xs:positiveInteger', ()),
    'statusTextType': ('xs:string', ()),
-   'versionType': ('xs:string', ('5.6.0', '5.5.0', '5.3.0'))}),
+   'versionType': ('xs:string', ('5.6.0', '5.5.0', '5.3.0'))},
+  'xs:string'),
  ('REL-5-MM7-1-4',
   'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-5-MM7-1-4',
   ('5.8.0', '5.6.0', '5.5.0', '5.3.0'),
@@ -1290,7 +1303,8 @@ SCHEMA_DATA: Final[Tuple[Any, ...]] = (('REL-5-MM7-1-0',
    'responseStatusType.StatusCode': ('xs:positiveInteger', ()),
    'statusCodeType': ('xs:positiveInteger', ()),
    'statusTextType': ('xs:string', ()),
-   'versionType': ('xs:string', ('5.8.0', '5.6.0', '5.5.0', '5.3.0'))}),
+   'versionType': ('xs:string', ('5.8.0', '5.6.0', '5.5.0', '5.3.0'))},
+  'xs:string'),
  ('REL-6-MM7-1-0',
   'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-0',
   ('6.3.0', '5.6.0', '5.5.0', '5.3.0'),
@@ -1550,7 +1564,8 @@ SCHEMA_DATA: Final[Tuple[Any, ...]] = (('REL-5-MM7-1-0',
    'serviceProviderIDType': ('xs:string', ()),
    'statusCodeType': ('xs:positiveInteger', ()),
    'statusTextType': ('xs:string', ()),
-   'versionType': ('xs:string', ('6.3.0', '5.6.0', '5.5.0', '5.3.0'))}),
+   'versionType': ('xs:string', ('6.3.0', '5.6.0', '5.5.0', '5.3.0'))},
+  'xs:string'),
  ('REL-6-MM7-1-1',
   'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-1',
   ('6.4.0', '6.3.0', '5.8.0', '5.6.0', '5.5.0', '5.3.0'),
@@ -1816,7 +1831,8 @@ SCHEMA_DATA: Final[Tuple[Any, ...]] = (('REL-5-MM7-1-0',
    'serviceProviderIDType': ('xs:string', ()),
    'statusCodeType': ('xs:positiveInteger', ()),
    'statusTextType': ('xs:string', ()),
-   'versionType': ('xs:string', ('6.4.0', '6.3.0', '5.8.0', '5.6.0', '5.5.0', '5.3.0'))}),
+   'versionType': ('xs:string', ('6.4.0', '6.3.0', '5.8.0', '5.6.0', '5.5.0', '5.3.0'))},
+  'xs:string'),
  ('REL-6-MM7-1-2',
   'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-2',
   ('6.5.0', '6.4.0', '6.3.0', '5.10.0', '5.8.0', '5.6.0', '5.5.0', '5.3.0'),
@@ -2083,7 +2099,8 @@ SCHEMA_DATA: Final[Tuple[Any, ...]] = (('REL-5-MM7-1-0',
    'statusCodeType': ('xs:positiveInteger', ()),
    'statusTextType': ('xs:string', ()),
    'versionType': ('xs:string',
-                   ('6.5.0', '6.4.0', '6.3.0', '5.10.0', '5.8.0', '5.6.0', '5.5.0', '5.3.0'))}),
+                   ('6.5.0', '6.4.0', '6.3.0', '5.10.0', '5.8.0', '5.6.0', '5.5.0', '5.3.0'))},
+  'xs:string'),
  ('REL-6-MM7-1-3',
   'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-3',
   ('6.6.0', '6.5.0', '6.4.0', '6.3.0', '5.10.0', '5.8.0', '5.6.0', '5.5.0', '5.3.0'),
@@ -2360,7 +2377,8 @@ SCHEMA_DATA: Final[Tuple[Any, ...]] = (('REL-5-MM7-1-0',
                     '5.8.0',
                     '5.6.0',
                     '5.5.0',
-                    '5.3.0'))}),
+                    '5.3.0'))},
+  'xs:string'),
  ('REL-6-MM7-1-4',
   'http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4',
   ('6.8.0', '6.6.0', '6.5.0', '6.4.0', '6.3.0', '5.10.0', '5.8.0', '5.6.0', '5.5.0', '5.3.0'),
@@ -2728,7 +2746,8 @@ SCHEMA_DATA: Final[Tuple[Any, ...]] = (('REL-5-MM7-1-0',
                     '5.8.0',
                     '5.6.0',
                     '5.5.0',
-                    '5.3.0'))}))
+                    '5.3.0'))},
+  'xs:string'))
 # fmt: on
 # END GENERATED
 
@@ -2787,7 +2806,11 @@ def version_for_mm7_version(mm7_version: str, *, exact: bool = False) -> Optiona
     for version in VERSIONS:
         if version.default_mm7_version == text:
             return version
-    if exact or not text or not all(p.isascii() and p.isdigit() for p in text.split(".")):
+    # Not a version: empty, not dotted digits, or absurdly long (int() of
+    # thousands of digits raises ValueError on recent Pythons).
+    if exact or not 0 < len(text) <= 32 or not all(
+        p.isascii() and p.isdigit() for p in text.split(".")
+    ):
         return None
     key = _version_key(text)
     candidates = [v for v in VERSIONS if _version_key(v.default_mm7_version) <= key]

@@ -195,6 +195,11 @@ def _check_fragment(xml: str, where: str, single: bool) -> None:
         raise EncodeError(f"{where}: not well-formed XML ({exc})") from None
     if single and (len(root) != 1 or (root.text or "").strip() or (root[0].tail or "").strip()):
         raise EncodeError(f"{where}: must be exactly one element")
+    if not single and any(
+        (text or "").strip() for text in (root.text, *(child.tail for child in root))
+    ):
+        # anyDataType is element-only: text belongs in StatusText (or use validate=False).
+        raise EncodeError(f"{where}: character data outside elements is not schema-valid")
 
 
 # --- complex values --------------------------------------------------------------------------
@@ -521,8 +526,11 @@ def encode_envelope(message: Message, *, validate: bool = True) -> bytes:
     if validate and transaction_id != transaction_id.strip(" \t\r\n"):
         # The decoder strips it (spec examples pad it), so it could not round-trip.
         raise EncodeError(f"TransactionID {transaction_id!r} has surrounding whitespace")
+    tx_text = _simple_text(
+        transaction_id, version.transaction_id_type, version, validate, "TransactionID"
+    )
     out = w.out
-    out.append(_HEAD.format(ns=version.namespace, tx=escape_text(transaction_id)))
+    out.append(_HEAD.format(ns=version.namespace, tx=tx_text))
     pdu = message.pdu
     mm7_version = message.mm7_version
     if mm7_version is None:

@@ -667,7 +667,7 @@ def _fault_for(head: bytes, error: MM7Error, error_cls: _ErrorClass) -> Message:
     tx = _TRANSACTION_RE.search(head)
     transaction_id = tx.group(1).decode("latin-1") if tx is not None else "unknown"
     code = _status_code(error.status_code)
-    pdu = error_cls(status=Status(code, code.default_text, error.message[:500]))
+    pdu = error_cls(status=Status.error(code, error.message[:500]))
     return Message(pdu, transaction_id, version)
 
 
@@ -683,9 +683,7 @@ def _answer(
 ) -> Message:
     if not isinstance(message.pdu, Request):
         code = StatusCode.UNSUPPORTED_OPERATION
-        pdu = error_cls(
-            status=Status(code, code.default_text, f"{message.pdu.WIRE_NAME} is not a request")
-        )
+        pdu = error_cls(status=Status.error(code, f"{message.pdu.WIRE_NAME} is not a request"))
         return Message(pdu, message.transaction_id, message.version, message.mm7_version)
     try:
         result = handler(message)

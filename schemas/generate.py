@@ -16,7 +16,8 @@ generator with an error rather than producing a silently wrong table.
 The output is plain literals, so importing mm7codec costs no XSD parsing:
 
 * ``SCHEMA_DATA``: one tuple per schema version, oldest first:
-  ``(name, namespace, accepted MM7Version values, pdus, types, simple_types)``
+  ``(name, namespace, accepted MM7Version values, pdus, types, simple_types,
+  TransactionID type)``
 * ``pdus``: ``{global element name: type name}`` in schema order
 * ``types``: ``{type name: (kind, children, attributes, text_type, max_repeat)}`` where
   kind is ``sequence``/``all``/``choice``/``empty``/``simple``/``any``, children are
@@ -242,9 +243,12 @@ class SchemaReader:
 
     def read(self) -> Tuple[Any, ...]:
         pdus: Dict[str, str] = {}
+        transaction_id_type = "xs:string"
         for node in self.root.findall(XS + "element"):
             name = node.get("name", "")
             if name == "TransactionID":
+                # NMTOKEN in REL-5-MM7-1-0/1-1; later a string with SOAP attributes.
+                transaction_id_type = node.get("type") or "xs:string"
                 continue
             pdus[name] = self.element(node, name)[1]
         for name, node in self.named_complex.items():
@@ -260,6 +264,7 @@ class SchemaReader:
             pdus,
             dict(sorted(self.types.items())),
             dict(sorted(self.simple_types.items())),
+            transaction_id_type,
         )
 
 

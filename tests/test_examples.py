@@ -55,7 +55,7 @@ def test_example_decodes_cleanly_and_round_trips(path: Path) -> None:
     message = decode_http(raw)
     assert message.defects == ()
     assert decode_http(raw, strict=True) == message
-    encoded = encode(message)
+    encoded = encode(message, validate=False)  # real-world text in Details is kept as sent
     again = decode(encoded.body, encoded.content_type)
     assert again.defects == ()
     assert again == message
