@@ -373,6 +373,10 @@ def _parse(data: bytes) -> Element:
         for _ in range(line - 1):
             start = data.find(b"\n", start) + 1
         raise DecodeError(f"XML not well-formed: {exc}", offset=start + column) from None
+    except (LookupError, UnicodeError, ValueError) as exc:
+        # expat asks Python for an encoding named in a declaration that _prepare did
+        # not read (one longer than 512 bytes): an unknown name raises LookupError.
+        raise DecodeError(f"XML declaration names an unusable encoding: {exc}") from None
 
 
 # --- the walk ----------------------------------------------------------------------------------
