@@ -179,7 +179,7 @@ def _boundary(draw: Callable[..., object]) -> str:
     core = draw(st.text(alphabet="abcdefXYZ0123456789'()+_,./:=? ", min_size=1, max_size=12))
     prefix = draw(st.sampled_from(["", "--", "=_", "Next Part "]))
     # The random tail keeps boundaries distinct from each other and from content.
-    tail = "%08x" % draw(st.integers(0, 2**32 - 1))
+    tail = f"{draw(st.integers(0, 2**32 - 1)):08x}"
     return f"{prefix}{core}{tail}".strip() or "b"
 
 

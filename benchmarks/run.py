@@ -1,0 +1,323 @@
+"""MIME decode/encode benchmarks against stdlib ``email`` and ``binascii``; stdlib only.
+
+    python3 benchmarks/run.py            # full run
+    python3 benchmarks/run.py --quick    # about a minute
+
+Every ratio is measured in the same run: median of several rounds, the order of
+the contenders rotated each round. End-to-end rows use ``mm7codec.decode`` when
+the package has it, else the MIME parser alone (the output says which).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email.encoders
+import email.generator
+import email.mime.application
+import email.mime.image
+import email.mime.multipart
+import email.mime.text
+import email.parser
+import email.policy
+import io
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from typing import Callable, Dict, List, Tuple
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+import mm7codec  # noqa: E402
+from mm7codec._mime import MimeParser, Part, iter_write_body, parse  # noqa: E402
+
+SOAP = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\r\n<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/">'
+    b'<env:Header><mm7:TransactionID xmlns:mm7="http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4"'
+    b' env:mustUnderstand="1">tx-1</mm7:TransactionID></env:Header><env:Body>'
+    b'<DeliverReq xmlns="http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4">'
+    b"<MM7Version>6.8.0</MM7Version><MMSRelayServerID>relay</MMSRelayServerID>"
+    b"<Sender><Number>15553199144</Number></Sender><Recipients><To><ShortCode>12345</ShortCode></To></Recipients>"
+    b"<TimeStamp>2026-11-24T10:00:00Z</TimeStamp><Subject>Hello</Subject>"
+    b'<Content href="cid:content" allowAdaptations="true"/></DeliverReq></env:Body></env:Envelope>'
+)
+SMIL = (
+    b'<smil><head><layout><root-layout width="320" height="240"/></layout></head>'
+    b'<body><par dur="5s"><img src="cid:image"/><text src="cid:text"/></par></body></smil>'
+)
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.encodebytes(data).replace(b"\n", b"\r\n").rstrip(b"\r\n")
+
+
+def build_mms(image_size: int, binary: bool, text_size: int = 200, seed: int = 7) -> Tuple[bytes, str, List[bytes]]:
+    """(body, content type, the base64 text of every base64 part)."""
+    rnd = random.Random(seed)
+    image = rnd.randbytes(image_size)
+    text = (b"Hello from the benchmark. " * (text_size // 26 + 1))[:text_size]
+    inner = "inner boundary with spaces"
+    outer = "NextPart_000_0028_01C19839.84698430"
+    b64_parts: List[bytes] = []
+
+    def leaf(ctype: str, cid: str, data: bytes) -> bytes:
+        if binary:
+            return (f"Content-Type: {ctype}\r\nContent-ID: <{cid}>\r\nContent-Transfer-Encoding: binary\r\n\r\n").encode() + data
+        enc = _b64(data)
+        b64_parts.append(enc)
+        return (f"Content-Type: {ctype}\r\nContent-ID: <{cid}>\r\nContent-Transfer-Encoding: base64\r\n\r\n").encode() + enc
+
+    content = (
+        f'--{inner}\r\n'.encode()
+        + leaf("application/smil", "smil", SMIL)
+        + f"\r\n--{inner}\r\n".encode()
+        + leaf("text/plain; charset=utf-8", "text", text)
+        + f"\r\n--{inner}\r\n".encode()
+        + leaf("image/jpeg", "image", image)
+        + f"\r\n--{inner}--\r\n".encode()
+    )
+    body = (
+        b"This is a multi-part message in MIME format.\r\n"
+        + f"--{outer}\r\n".encode()
+        + b'Content-Type: text/xml; charset="utf-8"\r\nContent-ID: <soap>\r\n\r\n'
+        + SOAP
+        + f"\r\n--{outer}\r\n".encode()
+        + f'Content-Type: multipart/related; boundary="{inner}"; type="application/smil"; start="<smil>"\r\n'.encode()
+        + b"Content-ID: <content>\r\n\r\n"
+        + content
+        + f"\r\n--{outer}--\r\n".encode()
+    )
+    ctype = f'multipart/related; boundary="{outer}"; type="text/xml"; start="<soap>"'
+    return body, ctype, b64_parts  # type: ignore[return-value]
+
+
+def decoder() -> Tuple[str, Callable[[bytes, str], object]]:
+    if hasattr(mm7codec, "decode"):
+        dec = mm7codec.decode
+        return "mm7codec.decode", lambda body, ct: dec(body, content_type=ct)
+    return "mm7codec MIME parser", lambda body, ct: parse(body, ct)
+
+
+def feed_parse(chunk: int) -> Callable[[bytes, str], object]:
+    def run(body: bytes, ct: str) -> object:
+        p = MimeParser(ct)
+        mv = memoryview(body)
+        for i in range(0, len(body), chunk):
+            p.feed(bytes(mv[i : i + chunk]))
+        return p.close()
+
+    return run
+
+
+def stdlib_decode(body: bytes, ct: str) -> object:
+    msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
+        b"Content-Type: " + ct.encode() + b"\r\n\r\n" + body
+    )
+    out = [m.get_payload(decode=True) for m in msg.walk() if not m.is_multipart()]
+    return out
+
+
+def timeit(fn: Callable[[], object], min_time: float) -> float:
+    """Seconds per call: repeat until min_time has passed."""
+    n = 0
+    start = time.perf_counter()
+    while True:
+        fn()
+        n += 1
+        el = time.perf_counter() - start
+        if el >= min_time:
+            return el / n
+
+
+def compare(contenders: Dict[str, Callable[[], object]], rounds: int, min_time: float) -> Dict[str, float]:
+    names = list(contenders)
+    samples: Dict[str, List[float]] = {n: [] for n in names}
+    for r in range(rounds):
+        order = names[r % len(names) :] + names[: r % len(names)]
+        for name in order:
+            samples[name].append(timeit(contenders[name], min_time))
+    return {n: statistics.median(v) for n, v in samples.items()}
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def stdlib_encode_mms(image: bytes, text: bytes) -> bytes:
+    root = email.mime.multipart.MIMEMultipart("related", type="text/xml", start="<soap>")
+    soap = email.mime.application.MIMEApplication(SOAP, "xml", _encoder=email.encoders.encode_7or8bit)
+    root.attach(soap)
+    content = email.mime.multipart.MIMEMultipart("related", type="application/smil")
+    content.attach(email.mime.application.MIMEApplication(SMIL, "smil"))
+    content.attach(email.mime.text.MIMEText(text.decode(), "plain", "utf-8"))
+    content.attach(email.mime.image.MIMEImage(image, "jpeg"))
+    root.attach(content)
+    buf = io.BytesIO()
+    email.generator.BytesGenerator(buf, policy=email.policy.compat32.clone(linesep="\r\n")).flatten(root)
+    return buf.getvalue()
+
+
+def our_encode_mms(image: bytes, text: bytes) -> bytes:
+    content = Part.multipart(
+        "related",
+        [
+            Part.bytes(SMIL, "application/smil", content_id="smil"),
+            Part.bytes(text, "text/plain; charset=utf-8", content_id="text"),
+            Part.bytes(image, "image/jpeg", content_id="image"),
+        ],
+        params={"type": "application/smil", "start": "<smil>"},
+        content_id="content",
+    )
+    root = Part.multipart(
+        "related",
+        [Part.bytes(SOAP, 'text/xml; charset="utf-8"', content_id="soap"), content],
+        params={"type": "text/xml", "start": "<soap>"},
+    )
+    _ct, chunks = iter_write_body(root)
+    return b"".join(chunks)
+
+
+MEM_CHILD = r"""
+import os, resource, sys, tempfile
+sys.path.insert(0, {root!r})
+from mm7codec._mime import MimeParser
+size = {size}
+outer = "NextPart_big"
+chunk = os.urandom(1 << 16)
+head = ("--" + outer + "\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\n").encode()
+tail = ("\r\n--" + outer + "--\r\n").encode()
+d = tempfile.mkdtemp()
+def sink(info, n=[0]):
+    n[0] += 1
+    return open(os.path.join(d, str(n[0])), "w+b")
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+p = MimeParser("multipart/mixed; boundary=" + outer, sink_factory=sink)
+p.feed(head)
+sent = 0
+while sent < size:
+    p.feed(chunk)
+    sent += len(chunk)
+p.feed(tail)
+root = p.close()
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+assert root.parts[0].size == sent
+print((after - before) * 1024)
+"""
+
+
+def peak_memory(size: int) -> float:
+    out = subprocess.run(
+        [sys.executable, "-c", MEM_CHILD.format(root=ROOT, size=size)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout.strip()) / (1 << 20)
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv
+    rounds = 3 if quick else 5
+    min_time = 0.15 if quick else 0.4
+    name, dec = decoder()
+    print(f"Python {sys.version.split()[0]}; MIME rows: mm7codec._mime.parse; end-to-end rows: {name}; rounds={rounds} (median, rotated)")
+    results: List[Tuple[str, str, bool]] = []
+    rows: List[str] = []
+
+    def row(label: str, size: int, secs: float, extra: str) -> None:
+        rows.append(f"| {label} | {size / 1e3:,.0f} kB | {size / secs / 1e6:,.0f} MB/s | {secs * 1e6:,.0f} µs | {extra} |")
+
+    # 400 KB base64 MMS.
+    body, ct, b64 = build_mms(300_000, binary=False)
+    assert stdlib_decode(body, ct)[-1] == parse(body, ct).parts[1].parts[2].data  # type: ignore[index,attr-defined]
+    t = compare(
+        {
+            "ours": lambda: parse(body, ct),
+            "email": lambda: stdlib_decode(body, ct),
+            "a2b": lambda: [binascii.a2b_base64(x) for x in b64],
+            "e2e": lambda: dec(body, ct),
+            "f4k": lambda: feed_parse(4096)(body, ct),
+            "f64k": lambda: feed_parse(65536)(body, ct),
+        },
+        rounds,
+        min_time,
+    )
+    r_a2b = t["a2b"] / t["ours"]
+    row("MMS base64 (whole)", len(body), t["ours"], f"{t['email'] / t['ours']:.1f}× email; {r_a2b:.0%} of a2b_base64")
+    row(f"MMS base64, end to end ({name})", len(body), t["e2e"], f"{t['email'] / t['e2e']:.1f}× email; {t['a2b'] / t['e2e']:.0%} of a2b_base64")
+    row("MMS base64, 64 KiB feeds", len(body), t["f64k"], f"{t['ours'] / t['f64k']:.0%} of whole")
+    row("MMS base64, 4 KiB feeds", len(body), t["f4k"], f"{t['ours'] / t['f4k']:.0%} of whole")
+    results.append(("decode 400 KB base64 ≥ 70 % of a2b_base64", f"{r_a2b:.0%}", r_a2b >= 0.70))
+    results.append(("4 KiB feeds ≥ 50 % of whole", f"{t['ours'] / t['f4k']:.0%}", t["ours"] / t["f4k"] >= 0.5))
+
+    # Binary parts.
+    bbody, bct, _ = build_mms(300_000, binary=True)
+    t = compare({"ours": lambda: parse(bbody, bct), "e2e": lambda: dec(bbody, bct), "email": lambda: stdlib_decode(bbody, bct)}, rounds, min_time)
+    r = t["email"] / t["ours"]
+    row("MMS binary parts", len(bbody), t["ours"], f"{r:.0f}× email")
+    row(f"MMS binary parts, end to end ({name})", len(bbody), t["e2e"], f"{t['email'] / t['e2e']:.0f}× email")
+    results.append(("binary parts ≥ 40× stdlib email", f"{r:.0f}×", r >= 40))
+
+    # Small text message.
+    sbody, sct, _ = build_mms(0, binary=False, text_size=2000)
+    sbody = sbody.replace(b"Content-Type: image/jpeg\r\nContent-ID: <image>\r\nContent-Transfer-Encoding: base64\r\n\r\n", b"Content-Type: image/jpeg\r\nContent-ID: <image>\r\nContent-Transfer-Encoding: base64\r\n\r\nAAAA")
+    t = compare({"ours": lambda: parse(sbody, sct), "e2e": lambda: dec(sbody, sct), "email": lambda: stdlib_decode(sbody, sct), "f1": lambda: feed_parse(1)(sbody, sct)}, rounds, min_time)
+    r = t["email"] / t["ours"]
+    row("small text message", len(sbody), t["ours"], f"{r:.1f}× email; 1-byte feeds {len(sbody) / t['f1'] / 1e6:.1f} MB/s")
+    row(f"small text message, end to end ({name})", len(sbody), t["e2e"], f"{t['email'] / t['e2e']:.1f}× email")
+    results.append(("4 KB message ≥ 5× stdlib email", f"{r:.1f}×", r >= 5))
+    assert feed_parse(1)(sbody, sct) == parse(sbody, sct)
+
+    # 5 MB and 50 MB.
+    sizes = [5_000_000] if quick else [5_000_000, 50_000_000]
+    for size in sizes:
+        lbody, lct, lb64 = build_mms(size, binary=False)
+        t = compare(
+            {
+                "ours": lambda lbody=lbody, lct=lct: feed_parse(65536)(lbody, lct),
+                "a2b": lambda lb64=lb64: [binascii.a2b_base64(x) for x in lb64],
+            },
+            max(1, rounds - 2),
+            min_time,
+        )
+        row(f"{size // 1_000_000} MB base64, 64 KiB feeds", len(lbody), t["ours"], f"{t['a2b'] / t['ours']:.0%} of a2b_base64")
+
+    mem_size = 8_000_000 if quick else 50_000_000
+    mb = peak_memory(mem_size)
+    rows.append(f"| {mem_size // 1_000_000} MB binary streamed, 64 KiB feeds, file sink | | | | peak RSS growth {mb:.2f} MB |")
+    results.append((f"{mem_size // 1_000_000} MB streamed ≤ 2 MB peak growth", f"{mb:.2f} MB", mb <= 2))
+
+    # Encoding.
+    rnd = random.Random(3)
+    image = rnd.randbytes(300_000)
+    text = b"Hello from the benchmark. " * 8
+    t = compare(
+        {
+            "ours": lambda: our_encode_mms(image, text),
+            "email": lambda: stdlib_encode_mms(image, text),
+            "b2a": lambda: binascii.b2a_base64(image),
+        },
+        rounds,
+        min_time,
+    )
+    size = len(our_encode_mms(image, text))
+    r1 = t["email"] / t["ours"]
+    r2 = t["b2a"] / t["ours"]
+    row("encode MMS 300 KB image", size, t["ours"], f"{r1:.1f}× email.generator; {r2:.0%} of b2a_base64")
+    results.append(("encode ≥ 10× email.generator", f"{r1:.1f}×", r1 >= 10))
+    results.append(("encode ≥ 50 % of b2a_base64", f"{r2:.0%}", r2 >= 0.5))
+
+    print("\n| input | size | speed | time/msg | vs baselines |\n|---|---|---|---|---|")
+    print("\n".join(rows))
+    print("\n| target | measured | |\n|---|---|---|")
+    for label, value, ok in results:
+        print(f"| {label} | {value} | {verdict(ok)} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
