@@ -1,0 +1,107 @@
+"""Targeted MIME parser tests: leniency, limits, truncation, base64 defects, sinks."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from mime_strategies import feed_variants, parse_variants, raises_all_ways, run_parser
+
+from mm7codec._errors import DecodeError, LimitExceededError
+from mm7codec._limits import Limits
+from mm7codec._mime import Part, parse_entity, to_bytes
+
+CT = 'multipart/related; boundary="b b"'
+
+
+def body(*parts: bytes, close: bool = True) -> bytes:
+    out = b"".join(b"--b b\r\n" + p + b"\r\n" for p in parts)
+    return out + (b"--b b--\r\n" if close else b"")
+
+
+def kinds(defects: list) -> list:  # type: ignore[type-arg]
+    return [d.kind for d in defects]
+
+
+def test_lf_only_padding_and_junk() -> None:
+    data = b"\n--b b \t\nContent-Type: text/plain\n\nhi\n--b b--  junk\nepi"
+    root, defects = parse_variants(data, CT)
+    assert root.parts[0].data == b"hi"
+    assert "bare-lf" in kinds(defects) and "junk-after-close-delimiter" in kinds(defects)
+
+
+def test_missing_close_delimiter_keeps_data() -> None:
+    root, defects = parse_variants(body(b"Content-Type: text/plain\r\n\r\nabc", close=False)[:-2], CT)
+    assert root.parts[0].data == b"abc"
+    assert kinds(defects) == ["missing-close-delimiter"]
+
+
+def test_truncated_in_headers_raises() -> None:
+    errors = raises_all_ways(b"--b b\r\nContent-Type: text/pl", DecodeError, CT)
+    assert all(e.status_code == 2004 for e in errors)  # type: ignore[attr-defined]
+
+
+def test_base64_missing_padding_and_junk() -> None:
+    part = b"Content-Transfer-Encoding: base64\r\n\r\naGVs*bG8g\r\nd29ybGQ"
+    root, defects = parse_variants(body(part), CT)
+    assert root.parts[0].data == b"hello world"
+    assert kinds(defects) == ["base64-invalid-characters", "base64-padding"]
+
+
+def test_transfer_encoding_header_ignored() -> None:
+    root, defects = parse_variants(body(b"Transfer-Encoding: chunked\r\n\r\nx"), CT)
+    assert root.parts[0].data == b"x" and kinds(defects) == ["part-transfer-encoding"]
+
+
+@pytest.mark.parametrize(
+    ("limits", "data", "name"),
+    [
+        (Limits(max_message_size=10), body(b"\r\nabcdefgh"), "max_message_size"),
+        (Limits(max_parts=2), body(b"\r\na", b"\r\nb"), "max_parts"),
+        (Limits(max_header_size=50), b"--b b\r\nX: " + b"y" * 200, "max_header_size"),
+        (
+            Limits(max_depth=1),
+            body(b'Content-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nx\r\n--c--'),
+            "max_depth",
+        ),
+    ],
+)
+def test_limits(limits: Limits, data: bytes, name: str) -> None:
+    for e in raises_all_ways(data, LimitExceededError, CT, limits=limits):
+        assert e.limit == name  # type: ignore[attr-defined]
+
+
+def test_spool_and_caller_sink() -> None:
+    data = body(b"\r\n" + b"z" * 5000)
+    root, _ = run_parser([data], CT, limits=Limits(spool_threshold=1000))
+    assert root.parts[0].data == b"z" * 5000 and "file" in repr(root.parts[0])
+    assert root.parts[0].open().read() == b"z" * 5000
+    sinks = []
+
+    def factory(info: object) -> io.BytesIO:
+        sinks.append(io.BytesIO())
+        return sinks[-1]
+
+    for _name, chunks in feed_variants(data):
+        root2, _ = run_parser(chunks, CT, sink_factory=factory)
+        assert root2 == root
+    assert sinks[0].getvalue() == b"z" * 5000
+
+
+def test_header_injection_refused() -> None:
+    from mm7codec._errors import EncodeError
+
+    with pytest.raises(EncodeError):
+        Part.bytes(b"x", "text/plain", content_location="a\r\nX-Evil: 1")
+    with pytest.raises(EncodeError):
+        to_bytes(Part.bytes(b"x", "text/plain", headers=[("X-A", "é")]))
+
+
+def test_file_part_round_trip(tmp_path: object) -> None:
+    import pathlib
+
+    path = pathlib.Path(str(tmp_path)) / "cat.jpg"
+    path.write_bytes(bytes(range(256)) * 1000)
+    part = Part.multipart("mixed", [Part.file(path), Part.text("hello")])
+    assert part.parts[0].content_type.mime_type == "image/jpeg"
+    assert parse_entity(to_bytes(part)) == part
