@@ -1,0 +1,179 @@
+"""The check every fuzz input goes through; pure Python, no atheris needed.
+
+One input is four control bytes and a payload:
+
+- byte 0, mode (``% 4``): 0 ``decode`` whole; 1 ``Decoder`` fed in chunks
+  whose sizes come from the seed; 2 ``decode_http``; 3 ``Decoder`` in chunks
+  with ``strict=True``.
+- byte 1, flags: bit 0 tight :data:`SMALL_LIMITS` instead of the defaults;
+  bit 1 re-encode a decoded message and decode the result again (both must
+  raise nothing but ``MM7Error``).
+- bytes 2-3: the chunking seed.
+
+For modes 0, 1 and 3 the payload is ``Content-Type line \\n body`` (an empty
+first line means no Content-Type), so the fuzzer mutates the label too; for
+mode 2 it is a whole HTTP message.
+
+:func:`check_one` raises :class:`Escape` when anything other than an
+``MM7Error`` leaves the API, :class:`Hang` when one input runs longer than
+``time_limit`` seconds of CPU time (an ``ITIMER_VIRTUAL`` timer, so it does
+not disturb the ``SIGALRM`` that libFuzzer's own wall-clock ``-timeout`` uses;
+that one also catches time spent inside a single C call).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Iterator, List, Optional, Tuple
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import mm7codec  # noqa: E402
+from mm7codec import Decoder, Limits, MM7Error, decode, decode_http, encode  # noqa: E402
+
+MODE_DECODE = 0
+MODE_CHUNKED = 1
+MODE_HTTP = 2
+MODE_STRICT = 3
+FLAG_SMALL_LIMITS = 1
+FLAG_REENCODE = 2
+
+#: Limits small enough that random inputs reach every limit check.
+SMALL_LIMITS = Limits(
+    max_message_size=1 << 16,
+    max_parts=6,
+    max_depth=3,
+    max_header_size=512,
+    max_envelope_size=8192,
+    max_xml_depth=12,
+    spool_threshold=256,
+)
+_CHUNK_SIZES = (1, 2, 3, 5, 8, 13, 64, 100, 511, 4096)
+
+
+class Escape(AssertionError):
+    """A non-MM7Error exception left the public API."""
+
+
+class Hang(AssertionError):
+    """One input ran longer than the time limit."""
+
+
+def make_input(mode: int, payload: bytes, *, flags: int = 0, seed: int = 0) -> bytes:
+    """The fuzz input that runs ``payload`` in ``mode``."""
+    return bytes((mode, flags, (seed >> 8) & 255, seed & 255)) + payload
+
+
+def body_payload(body: bytes, content_type: Optional[str]) -> bytes:
+    """Payload for modes 0, 1 and 3: the Content-Type line, LF, the body."""
+    return (content_type or "").encode("latin-1") + b"\n" + body
+
+
+def split_input(data: bytes) -> Tuple[int, int, int, bytes]:
+    head = data[:4].ljust(4, b"\0")
+    return head[0] % 4, head[1], (head[2] << 8) | head[3], data[4:]
+
+
+def chunks_of(data: bytes, seed: int) -> Iterator[bytes]:
+    rnd = random.Random(seed)
+    i = 0
+    while i < len(data):
+        n = rnd.choice(_CHUNK_SIZES)
+        yield data[i : i + n]
+        i += n
+
+
+def _split_body(payload: bytes) -> Tuple[Optional[str], bytes]:
+    line, _, body = payload.partition(b"\n")
+    label = line.rstrip(b"\r").decode("latin-1")
+    return (label or None), body
+
+
+def run_input(data: bytes) -> Optional[mm7codec.Message]:
+    """Decode one input as its control bytes say; MM7Error propagates."""
+    mode, flags, seed, payload = split_input(data)
+    limits = SMALL_LIMITS if flags & FLAG_SMALL_LIMITS else None
+    if mode == MODE_HTTP:
+        return decode_http(payload, limits=limits)
+    label, body = _split_body(payload)
+    if mode == MODE_DECODE:
+        return decode(body, label, limits=limits)
+    decoder = Decoder(label, strict=mode == MODE_STRICT, limits=limits)
+    for chunk in chunks_of(body, seed):
+        decoder.feed(chunk)
+    return decoder.close()
+
+
+def _reencode(message: mm7codec.Message) -> None:
+    """encode() of a decoded message, and decode() of that, raise only MM7Error."""
+    for validate in (True, False):
+        try:
+            encoded = encode(message, validate=validate)
+            body = encoded.body
+        except MM7Error:
+            continue
+        with contextlib.suppress(MM7Error):
+            decode(body, encoded.content_type)
+
+
+def _guarded(func: Callable[[], object], what: str, data: bytes) -> object:
+    try:
+        return func()
+    except MM7Error:
+        return None
+    except (Hang, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        raise Escape(
+            f"{type(exc).__name__} escaped {what}: {exc!r} (input {data[:200]!r})"
+        ) from exc
+
+
+def _on_alarm(signum: int, frame: object) -> None:
+    raise Hang("input ran over the time limit")
+
+
+def check_one(data: bytes, *, time_limit: float = 2.0) -> None:
+    """Run one fuzz input; raise :class:`Escape` or :class:`Hang` on a bug."""
+    previous = signal.signal(signal.SIGVTALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_VIRTUAL, time_limit)
+    try:
+        message = _guarded(lambda: run_input(data), "decode", data)
+        _, flags, _, _ = split_input(data)
+        if isinstance(message, mm7codec.Message) and flags & FLAG_REENCODE:
+            _guarded(lambda: _reencode(message), "encode", data)
+    finally:
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
+        signal.signal(signal.SIGVTALRM, previous)
+
+
+def rss_bytes() -> int:
+    """Current resident set size of this process (Linux), 0 where unknown."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * 4096
+    except (OSError, ValueError, IndexError):  # pragma: no cover - not Linux
+        return 0
+
+
+def corpus_files(folder: Path = HERE / "corpus") -> List[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file())
+
+
+def replay(paths: List[Path], *, time_limit: float = 2.0) -> int:
+    """Run ``check_one`` over files; returns how many ran. Raises on the first bug."""
+    for path in paths:
+        start = time.perf_counter()
+        check_one(path.read_bytes(), time_limit=time_limit)
+        elapsed = time.perf_counter() - start
+        if elapsed > time_limit:
+            raise Hang(f"{path.name}: {elapsed:.1f} s")
+    return len(paths)

@@ -1,0 +1,109 @@
+"""The fuzz harness in the normal suite: every seed replays cleanly, the checks themselves work,
+and (where atheris is installed) a short coverage-guided run passes."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import harness
+import pytest
+
+from mm7codec import MM7Error
+
+HERE = Path(__file__).resolve().parent
+
+
+def test_corpus_is_small_and_complete() -> None:
+    files = harness.corpus_files()
+    assert len(files) >= 50
+    assert sum(p.stat().st_size for p in files) < 2 << 20
+    # Every mode is seeded.
+    assert {harness.split_input(p.read_bytes())[0] for p in files} == {0, 1, 2, 3}
+
+
+def test_every_seed_replays_without_escape_or_hang() -> None:
+    assert harness.replay(harness.corpus_files(), time_limit=5.0) >= 50
+
+
+def test_seeds_decode_to_messages() -> None:
+    decoded = 0
+    for path in harness.corpus_files():
+        if path.name.startswith("regress-"):
+            continue
+        try:
+            harness.run_input(path.read_bytes())
+        except MM7Error:
+            continue
+        decoded += 1
+    assert decoded >= 40  # the seeds are valid messages, so mutations start from real ones
+
+
+def test_escape_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(data: bytes) -> None:
+        raise KeyError("not an MM7Error")
+
+    monkeypatch.setattr(harness, "run_input", boom)
+    with pytest.raises(harness.Escape, match="KeyError escaped decode"):
+        harness.check_one(b"\0\0\0\0")
+
+
+def test_mm7_errors_are_fine(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(data: bytes) -> None:
+        raise MM7Error("refused")
+
+    monkeypatch.setattr(harness, "run_input", refuse)
+    harness.check_one(b"\0\0\0\0")
+
+
+def test_hang_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    def spin(data: bytes) -> None:
+        while True:
+            pass
+
+    monkeypatch.setattr(harness, "run_input", spin)
+    with pytest.raises(harness.Hang):
+        harness.check_one(b"\0\0\0\0", time_limit=0.2)
+
+
+def test_modes_and_chunking() -> None:
+    body = harness.body_payload(b"<a/>", "text/xml")
+    for mode in range(4):
+        data = harness.make_input(mode, body, flags=harness.FLAG_SMALL_LIMITS, seed=513)
+        assert harness.split_input(data) == (mode, 1, 513, body)
+        harness.check_one(data)
+    chunks = list(harness.chunks_of(bytes(range(200)), 7))
+    assert b"".join(chunks) == bytes(range(200)) and len(chunks) > 1
+    assert harness.split_input(b"") == (0, 0, 0, b"")
+    assert harness.rss_bytes() > 0
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("atheris") is None,
+    reason="atheris is not installed (pip install -e '.[fuzz]'); the corpus replay above still runs",
+)
+def test_atheris_short_run(tmp_path: Path) -> None:
+    work = tmp_path / "corpus"
+    work.mkdir()
+    for path in harness.corpus_files():
+        (work / path.name).write_bytes(path.read_bytes())
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent.parent))
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "fuzz_decode.py"),
+            "-atheris_runs=1500",
+            f"-artifact_prefix={tmp_path}/",
+            str(work),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Done 1500 runs" in result.stderr or "Done 1500" in result.stderr
