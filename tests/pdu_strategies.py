@@ -316,6 +316,8 @@ _BUILTINS: Dict[str, Any] = {
     # An NMTOKEN: valid in every version (REL-5-MM7-1-0/1-1 type it so) and
     # free of the surrounding whitespace the decoder strips.
     "transaction_id": nmtokens,
+    # xs:string TransactionIDs: any text, but without the padding decoders strip.
+    "transaction_text": st.one_of(nmtokens, xml_text.map(lambda text: text.strip(" \t\r\n"))),
 }
 
 
@@ -352,7 +354,7 @@ _LOOSE: Dict[str, Any] = {
 }
 
 
-_KEPT = frozenset({"xs:ID", "transaction_id", "details"})
+_KEPT = frozenset({"xs:ID", "transaction_id", "transaction_text", "details"})
 
 
 class _Loose(_Drawn):
@@ -588,7 +590,12 @@ def _message(src: _Source, version: SchemaVersion, wire_name: str, **kwargs: Any
         transaction_id = src.value("transaction_id")
         mm7_version = None
     else:
-        transaction_id = src.value("transaction_id")
+        # The TransactionID's type is in the table too (xs:NMTOKEN in
+        # REL-5-MM7-1-0/1-1); an NMTOKEN fits every version.
+        kind = (
+            "transaction_id" if version.transaction_id_type == "xs:NMTOKEN" else "transaction_text"
+        )
+        transaction_id = src.value(kind)
         mm7_version = src.enum(version.enumeration("versionType"))
     return Message(pdu, transaction_id, version, mm7_version)
 

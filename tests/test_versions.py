@@ -345,6 +345,12 @@ def test_nmtoken_ids_only_in_early_rel5() -> None:
             assert simple.base == ("xs:NMTOKEN" if early else "xs:string"), (version, name)
 
 
+def test_transaction_id_type() -> None:
+    for version in VERSIONS:
+        early = version.name in ("REL-5-MM7-1-0", "REL-5-MM7-1-1")
+        assert version.transaction_id_type == ("xs:NMTOKEN" if early else "xs:string"), version
+
+
 def test_address_attributes_from_rel6() -> None:
     for version in VERSIONS:
         number = version.type("addressType.Number")
