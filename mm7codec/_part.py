@@ -16,26 +16,30 @@ file, and hashing would have to read it.
 from __future__ import annotations
 
 import io
-import mimetypes
 import os
-from typing import (
-    IO,
-    Any,
-    BinaryIO,
-    Callable,
-    Iterable,
-    Iterator,
-    List,
-    Mapping,
-    NamedTuple,
-    Optional,
-    Sequence,
-    Tuple,
-    Union,
-)
 
 from ._errors import EncodeError
-from ._headers import ContentType, Headers, normalize_content_id, parse_content_type
+from ._headers import ContentType, normalize_content_id, parse_content_type
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import (
+        IO,
+        Any,
+        BinaryIO,
+        Callable,
+        Iterable,
+        Iterator,
+        List,
+        Mapping,
+        NamedTuple,
+        Optional,
+        Sequence,
+        Tuple,
+        Union,
+    )
+
+    from ._headers import Headers
 
 __all__ = ["Part", "PartInfo", "SinkFactory"]
 
@@ -192,17 +196,42 @@ class _FileObjBody(_Body):
 # Sinks: where the parser writes a leaf's decoded bytes.
 
 
-class PartInfo(NamedTuple):
-    """What a sink factory learns about the part it will receive."""
+if TYPE_CHECKING:
 
-    headers: Headers
-    content_type: ContentType
+    class PartInfo(NamedTuple):
+        """What a sink factory learns about the part it will receive."""
 
+        headers: Headers
+        content_type: ContentType
 
-#: ``sink_factory(info)`` returns a binary file object opened for writing and
-#: reading (``open(path, "w+b")``, ``tempfile.TemporaryFile()``, ``BytesIO``);
-#: the parser writes the decoded body to it and the part reads it back.
-SinkFactory = Callable[[PartInfo], IO[bytes]]
+    #: ``sink_factory(info)`` returns a binary file object opened for writing and
+    #: reading (``open(path, "w+b")``, ``tempfile.TemporaryFile()``, ``BytesIO``);
+    #: the parser writes the decoded body to it and the part reads it back.
+    SinkFactory = Callable[[PartInfo], IO[bytes]]
+
+else:
+
+    class PartInfo(tuple):
+        """What a sink factory learns about the part it will receive.
+
+        A (headers, content_type) pair with named fields, like the
+        ``typing.NamedTuple`` that type checkers see (``typing`` itself is too
+        slow to import at run time).
+        """
+
+        __slots__ = ()
+        _fields = ("headers", "content_type")
+
+        def __new__(cls, headers, content_type):
+            return tuple.__new__(cls, (headers, content_type))
+
+        headers = property(lambda self: self[0], doc="The part's headers.")
+        content_type = property(lambda self: self[1], doc="The part's parsed Content-Type.")
+
+        def __repr__(self):
+            return f"PartInfo(headers={self[0]!r}, content_type={self[1]!r})"
+
+    SinkFactory = object  # the precise alias exists for type checkers only
 
 
 class _Sink:
@@ -359,7 +388,9 @@ class Part:
         except (UnicodeEncodeError, LookupError) as exc:
             raise EncodeError(f"cannot encode text as {charset}: {exc}") from None
         ct = ContentType("text", subtype, [("charset", charset)])
-        return cls._leaf(_BytesBody(data), ct, content_id, content_location, transfer_encoding, headers)
+        return cls._leaf(
+            _BytesBody(data), ct, content_id, content_location, transfer_encoding, headers
+        )
 
     @classmethod
     def file(
@@ -384,9 +415,16 @@ class Part:
         if not os.path.isfile(p):
             raise EncodeError(f"no such file: {p!r}")
         if content_type is None:
+            import mimetypes  # here: it pulls in urllib, too slow for package import
+
             content_type = mimetypes.guess_type(p)[0] or "application/octet-stream"
         return cls._leaf(
-            _PathBody(p), _as_ct(content_type), content_id, content_location, transfer_encoding, headers
+            _PathBody(p),
+            _as_ct(content_type),
+            content_id,
+            content_location,
+            transfer_encoding,
+            headers,
         )
 
     @classmethod
@@ -624,11 +662,14 @@ def _build_headers(
 ) -> List[Tuple[str, str]]:
     hdrs: List[Tuple[str, str]] = [("Content-Type", str(ct))]
     if content_id is not None:
+        # Checked as given: normalising first would quietly strip a CR/LF at either end.
+        _check_header("Content-ID", content_id)
         cid = normalize_content_id(content_id) or ""
         hdrs.append(("Content-ID", f"<{cid}>"))
     if content_location is not None:
         hdrs.append(("Content-Location", content_location))
     if transfer_encoding is not None:
+        _check_header("Content-Transfer-Encoding", transfer_encoding)
         hdrs.append(("Content-Transfer-Encoding", transfer_encoding.strip().lower()))
     reserved = {"content-type", "content-id", "content-location", "content-transfer-encoding"}
     for name, value in extra:
