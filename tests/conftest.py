@@ -29,9 +29,7 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-settings.load_profile(
-    os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
-)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -48,9 +46,7 @@ def xsd_path() -> Path:
     """The XSD folder; skipped with a reason where absent, a failure under CI=true."""
     found = xsd_dir()
     if found is None:
-        reason = (
-            "official MM7 XSDs not found: set MM7_XSD_DIR or place them at ../shared/mm7-xsd"
-        )
+        reason = "official MM7 XSDs not found: set MM7_XSD_DIR or place them at ../shared/mm7-xsd"
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
