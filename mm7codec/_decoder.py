@@ -168,13 +168,15 @@ class Decoder:
             return
         if start[:2] == b"--":
             line_end = start.find(b"\n")
+            # Checked whether or not the line end has arrived, so that the body fed whole
+            # and fed in small chunks give the same result.
+            if (line_end if line_end >= 0 else len(start)) > self._limits.max_header_size:
+                raise LimitExceededError(
+                    "first boundary line too long",
+                    limit="max_header_size",
+                    value=self._limits.max_header_size,
+                )
             if line_end < 0:
-                if len(start) > self._limits.max_header_size:
-                    raise LimitExceededError(
-                        "first boundary line too long",
-                        limit="max_header_size",
-                        value=self._limits.max_header_size,
-                    )
                 if not final:
                     return
                 raise DecodeError("body is a lone boundary line")
