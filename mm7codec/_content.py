@@ -64,9 +64,7 @@ def presentation(
         width=width,
         height=height,
     )
-    smil_part = Part.bytes(
-        smil.encode("ascii"), SMIL_MIME_TYPE, content_id=SMIL_CONTENT_ID
-    )
+    smil_part = Part.bytes(smil.encode("ascii"), SMIL_MIME_TYPE, content_id=SMIL_CONTENT_ID)
     return Part.multipart(
         "related",
         [smil_part, *items],

@@ -2808,8 +2808,10 @@ def version_for_mm7_version(mm7_version: str, *, exact: bool = False) -> Optiona
             return version
     # Not a version: empty, not dotted digits, or absurdly long (int() of
     # thousands of digits raises ValueError on recent Pythons).
-    if exact or not 0 < len(text) <= 32 or not all(
-        p.isascii() and p.isdigit() for p in text.split(".")
+    if (
+        exact
+        or not 0 < len(text) <= 32
+        or not all(p.isascii() and p.isdigit() for p in text.split("."))
     ):
         return None
     key = _version_key(text)

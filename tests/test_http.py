@@ -597,7 +597,9 @@ def test_garbage_gets_4004_fault(sim: GatewaySimulator, receiver_factory) -> Non
     fault = fault_of(status, response, raw)
     assert isinstance(fault.pdu, mm7.VASPErrorRsp)
     assert fault.status is not None and fault.status.code == 4004
-    assert fault.status.text and "neither" in fault.status.text  # the decoder's message, for the logs
+    assert (
+        fault.status.text and "neither" in fault.status.text
+    )  # the decoder's message, for the logs
     assert receiver.handled() == []
     assert_still_serving(sim, receiver)
 
