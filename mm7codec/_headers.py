@@ -17,7 +17,14 @@ Facts this module relies on:
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+else:
+    # The module behind collections.abc, already loaded by collections (and
+    # so by enum): importing collections.abc itself would add a module.
+    from _collections_abc import Mapping
 
 __all__ = [
     "ContentType",
@@ -28,8 +35,11 @@ __all__ = [
     "parse_header_block",
 ]
 
-#: Headers as kept on a part: (name, value) pairs, original case, in order.
-Headers = Tuple[Tuple[str, str], ...]
+if TYPE_CHECKING:
+    #: Headers as kept on a part: (name, value) pairs, original case, in order.
+    Headers = Tuple[Tuple[str, str], ...]
+else:
+    Headers = tuple  # the precise alias exists for type checkers only (typing is slow to import)
 
 # RFC 2045 tspecials plus space and controls: a value holding any needs quotes.
 _TSPECIALS = frozenset('()<>@,;:\\"/[]?= \t')

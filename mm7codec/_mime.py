@@ -53,11 +53,9 @@ Writer: see :func:`iter_write`.
 from __future__ import annotations
 
 import binascii
-import os
-from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
 from ._errors import DecodeError, DefectRecorder, EncodeError, LimitExceededError
-from ._headers import ContentType, Headers, parse_content_type, parse_header_block
+from ._headers import ContentType, parse_content_type, parse_header_block
 from ._limits import Limits
 from ._part import (
     Part,
@@ -68,6 +66,12 @@ from ._part import (
     _FileSink,
     _Sink,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
+
+    from ._headers import Headers
 
 __all__ = [
     "ContentType",
@@ -248,7 +252,8 @@ class _QPDecoder:
         return self._sink.finish()
 
 
-_Out = Union[_Sink, _Base64Decoder, _QPDecoder]
+if TYPE_CHECKING:
+    _Out = Union[_Sink, _Base64Decoder, _QPDecoder]
 
 
 class MimeParser:
@@ -755,7 +760,9 @@ class MimeParser:
                 self._stack[-1].preamble = data or None
             while self._stack:
                 lvl = self._stack.pop()
-                part = Part(lvl.headers, parts=lvl.children, content_type=lvl.ct, preamble=lvl.preamble)
+                part = Part(
+                    lvl.headers, parts=lvl.children, content_type=lvl.ct, preamble=lvl.preamble
+                )
                 self._add(part)
             return
         if st in (_S_CLOSE_LINE, _S_END):
@@ -919,12 +926,18 @@ class _Plan:
             if self._safe(part, b"--" + b):
                 return b
         while True:
-            b = b"=_mm7_" + os.urandom(12).hex().encode("ascii")
+            b = b"=_mm7_" + _urandom(12).hex().encode("ascii")
             if self._safe(part, b"--" + b):
                 return b
 
 
 _BCHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'()+_,-./:=? ")
+
+
+def _urandom(n: int) -> bytes:
+    import os  # here: the package itself does not need os at import
+
+    return os.urandom(n)
 
 
 def _valid_boundary(value: str) -> bool:
@@ -978,7 +991,9 @@ def _b64_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
         enc = binascii.b2a_base64(chunk, newline=False)
         n = len(enc)
         if n > 76:
-            enc = b"\r\n".join(map(enc.__getitem__, map(slice, range(0, n, 76), range(76, n + 76, 76))))
+            enc = b"\r\n".join(
+                map(enc.__getitem__, map(slice, range(0, n, 76), range(76, n + 76, 76)))
+            )
         if not first:
             yield b"\r\n"
         first = False
@@ -1101,4 +1116,3 @@ def iter_write_body(part: Part) -> Tuple[str, Iterator[bytes]]:
 def to_bytes(part: Part, *, include_headers: bool = True) -> bytes:
     """The whole of :func:`iter_write` joined into one ``bytes``."""
     return b"".join(iter_write(part, include_headers=include_headers))
-

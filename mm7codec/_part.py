@@ -16,13 +16,13 @@ file, and hashing would have to read it.
 from __future__ import annotations
 
 import io
-import os
 
 from ._errors import EncodeError
 from ._headers import ContentType, normalize_content_id, parse_content_type
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import os
     from typing import (
         IO,
         Any,
@@ -109,6 +109,8 @@ class _PathBody(_Body):
 
     @property
     def size(self) -> int:
+        import os
+
         return os.stat(self.path).st_size
 
     def read(self) -> _Bytes:
@@ -411,6 +413,8 @@ class Part:
         Raises:
             EncodeError: the file does not exist, or a header is invalid.
         """
+        import os  # here: the package itself does not need os at import
+
         p = os.fspath(path)
         if not os.path.isfile(p):
             raise EncodeError(f"no such file: {p!r}")
