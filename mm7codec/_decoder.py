@@ -219,11 +219,15 @@ class Decoder:
             if root.is_multipart:
                 raise DecodeError("multipart MM7 body without any part")
             # A non-multipart root: the whole body is the envelope.
-            return self._decode_envelope(root.data, root.content_type.params.get("charset"))
+            return self._decode_envelope(
+                self._envelope_bytes(root), root.content_type.params.get("charset")
+            )
         soap = self._soap_part(root)
         if soap.is_multipart:
             raise DecodeError("the SOAP part of the MM7 body is itself a multipart")
-        message = self._decode_envelope(soap.data, soap.content_type.params.get("charset"))
+        message = self._decode_envelope(
+            self._envelope_bytes(soap), soap.content_type.params.get("charset")
+        )
         others = [p for p in root.parts if p is not soap]
         for part in others:
             raw = part.header("Content-ID")
@@ -236,6 +240,17 @@ class Decoder:
         # href/Content-ID pairing that Message() applies to built messages is skipped.
         object.__setattr__(decoded, "content", content)
         return decoded
+
+    def _envelope_bytes(self, part: Part) -> bytes:
+        """The part's body, refused by its size before a spooled one is read back."""
+        if part.size > self._limits.max_envelope_size:
+            raise LimitExceededError(
+                f"SOAP envelope of {part.size} bytes is over the limit of "
+                f"{self._limits.max_envelope_size}",
+                limit="max_envelope_size",
+                value=self._limits.max_envelope_size,
+            )
+        return part.data
 
     def _soap_part(self, root: Part) -> Part:
         params = root.content_type.params
