@@ -708,3 +708,16 @@ def test_small_limits_are_enforced_too() -> None:
         LimitExceededError, lambda: decode(envelope().encode(), "text/xml", limits=limits)
     )
     assert isinstance(error, LimitExceededError) and error.value == 100
+
+
+def test_oversize_spooled_soap_part_is_not_read_back() -> None:
+    big = b"<a>" + b"x" * (8 << 20) + b"</a>"
+    body = soap_multipart(big)
+
+    def run() -> MM7Error:
+        return raises(LimitExceededError, lambda: _feed_chunks(body, MP))
+
+    (error, peak) = peak_memory(run)
+    assert isinstance(error, LimitExceededError) and error.limit == "max_envelope_size"
+    # Spooled to a file past 1 MiB and refused by size: never 8 MiB in memory.
+    assert peak < 3 << 20
