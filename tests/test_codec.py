@@ -472,7 +472,8 @@ def test_decode_http_500_fault_response() -> None:
     assert decoded.is_fault
     assert decoded.transaction_id == request.transaction_id
     assert int(decoded.pdu.status.code) == 2007  # type: ignore[attr-defined]
-    assert decoded.pdu.status.details == "ExpiryDate: bad"  # type: ignore[attr-defined]
+    # Plain-text details join the StatusText (Details is element-only in the schemas).
+    assert decoded.pdu.status.text == "Message format corrupt: ExpiryDate: bad"  # type: ignore[attr-defined]
     assert decoded.pdu.fault_code == "Client"  # type: ignore[attr-defined]
     with pytest.raises(StatusError):
         decoded.raise_for_status()
