@@ -170,6 +170,14 @@ def make(cls: Type[_T], values: Dict[str, Any]) -> _T:
     """
     obj: Any = object.__new__(cls)
     state = obj.__dict__
+    defaults = _DEFAULTS.get(cls)
+    if defaults is None:
+        defaults = _defaults(cls)
+    if defaults:
+        # Every field in declaration order first, then the given values in place.
+        state.update(defaults)
+        state.update(values)
+        return obj  # type: ignore[no-any-return]
     for spec in obj._record_fields:
         if spec.name in values:
             state[spec.name] = values[spec.name]
@@ -178,6 +186,19 @@ def make(cls: Type[_T], values: Dict[str, Any]) -> _T:
         else:
             state[spec.name] = spec.default
     return obj  # type: ignore[no-any-return]
+
+
+#: Record class -> {field: default} for :func:`make` (empty: a field has a factory).
+_DEFAULTS: Dict[type, Dict[str, Any]] = {}
+
+
+def _defaults(cls: type) -> Dict[str, Any]:
+    specs: Tuple[_Field, ...] = cls._record_fields  # type: ignore[attr-defined]
+    found: Dict[str, Any] = {}
+    if specs and all(spec.factory is _MISSING for spec in specs):
+        found = {spec.name: spec.default for spec in specs}
+    _DEFAULTS[cls] = found
+    return found
 
 
 def replace(obj: _T, **changes: Any) -> _T:

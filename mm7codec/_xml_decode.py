@@ -802,6 +802,364 @@ def _plan(version: SchemaVersion, cls: Type[PDU]) -> _Plan:
     return plan
 
 
+# --- the fast path -----------------------------------------------------------------------------
+#
+# For each (version, PDU) a table keyed by full Clark tag (``{ns}Local`` in the version's own
+# namespace) gives each child element's field and a fast decoder. A fast decoder records no
+# defect and raises nothing: on anything irregular (children where a value belongs, a value
+# outside its type, an unknown element or attribute, another namespace) it returns ``_SLOW``
+# before any side effect and the lenient decoder above decodes the element from scratch, so
+# both paths give the same values, defects and errors. Depth is not checked here: the fast
+# path runs only when the deepest element it reads (two levels below a PDU child) is within
+# ``max_xml_depth``.
+
+_SLOW: Any = object()
+_BOOL, _POS, _ENUM, _PRESERVE, _STRIP = range(5)
+_TRUE = frozenset({"true", "1"})
+_FALSE = frozenset({"false", "0"})
+
+if TYPE_CHECKING:
+    #: Attribute name -> (field, kind, enumeration); fields of required attributes.
+    _AttrTable = Tuple[
+        Dict[str, Tuple[str, int, Optional[frozenset[str]]]], Tuple[Optional[str], ...]
+    ]
+    _FastFn = Callable[[Element, Any], Any]
+    #: Clark tag -> (local, index, field, fast decoder or None, its argument, spec, decoder, where)
+    _FastPlan = Dict[
+        str,
+        Tuple[
+            str, int, str, Optional[_FastFn], Any, ElementSpec, Optional[Callable[..., Any]], str
+        ],
+    ]
+_FAST_PLANS: Dict[Tuple[str, str], _FastPlan] = {}
+
+
+def _simple_kind(version: SchemaVersion, type_name: str) -> Tuple[int, Optional[frozenset[str]]]:
+    """What :func:`_simple_value` does with ``type_name``, decided once."""
+    base = type_name
+    enum: Tuple[str, ...] = ()
+    simple = version.simple(type_name) if not type_name.startswith("xs:") else None
+    if simple is not None:
+        base, enum = simple.base, simple.enumeration
+    if base == "xs:boolean":
+        return _BOOL, None
+    if base == "xs:positiveInteger":
+        return _POS, None
+    if enum:
+        return _ENUM, frozenset(enum)
+    if base in ("xs:string", "statusTextType") or (
+        simple is None and version.type(type_name) is not None
+    ):
+        return _PRESERVE, None
+    return _STRIP, None
+
+
+def _fast_simple(elem: Element, arg: Tuple[int, Optional[frozenset[str]]]) -> Any:
+    if len(elem):
+        return _SLOW
+    kind, enum = arg
+    raw = elem.text
+    if kind == _PRESERVE:
+        return raw or ""
+    text = raw.strip(_WS) if raw else ""
+    if kind == _STRIP:
+        return text
+    if kind == _ENUM:
+        return text if text in enum else _SLOW  # type: ignore[operator]
+    if kind == _BOOL:
+        if text in _TRUE:
+            return True
+        return False if text in _FALSE else _SLOW
+    if text.isdigit() and text.isascii():
+        value = int(text)
+        if value > 0:
+            return value
+    return _SLOW
+
+
+def _attr_table(
+    version: SchemaVersion, ct: Optional[ComplexType], names: Dict[str, str]
+) -> _AttrTable:
+    """What :func:`_attributes` accepts without a defect, for one type."""
+    table: Dict[str, Tuple[str, int, Optional[frozenset[str]]]] = {}
+    if ct is None:
+        return table, ()
+    for name, field in names.items():
+        spec = ct.attribute(name)
+        if spec is None:
+            continue
+        if spec.type == "xs:string":
+            table[name] = (field, _PRESERVE, None)
+        elif spec.type == "xs:boolean":
+            table[name] = (field, _BOOL, None)
+        elif spec.type == "xs:positiveInteger":
+            table[name] = (field, _POS, None)
+        else:
+            enum = version.enumeration(spec.type)
+            table[name] = (field, _ENUM, frozenset(enum)) if enum else (field, _STRIP, None)
+    return table, tuple(names.get(s.name) for s in ct.attributes if s.required)
+
+
+def _fast_attributes(elem: Element, table: _AttrTable) -> Optional[Dict[str, Any]]:
+    """The attributes as :func:`_attributes` reads them, or ``None`` if it would record a defect."""
+    values: Dict[str, Any] = {}
+    attrib = elem.attrib
+    if attrib:
+        known = table[0]
+        for name, raw in attrib.items():
+            entry = known.get(name)
+            if entry is None:
+                if name[:1] == "{":  # ignored without a defect by _attributes too
+                    continue
+                return None
+            field, kind, enum = entry
+            if kind == _PRESERVE:
+                values[field] = raw
+                continue
+            text = raw.strip(_WS)
+            if kind == _STRIP:
+                values[field] = text
+            elif kind == _ENUM:
+                if text not in enum:  # type: ignore[operator]
+                    return None
+                values[field] = text
+            elif kind == _BOOL:
+                if text in _TRUE:
+                    values[field] = True
+                elif text in _FALSE:
+                    values[field] = False
+                else:
+                    return None
+            else:
+                if not (text.isdigit() and text.isascii()):
+                    return None
+                number = int(text)
+                if number <= 0:
+                    return None
+                values[field] = number
+    for required in table[1]:
+        if required not in values:
+            return None
+    return values
+
+
+def _address_items(
+    version: SchemaVersion, choice: Optional[ComplexType]
+) -> Dict[str, Tuple[str, _AttrTable]]:
+    """Clark tag -> (kind, attributes) of the address choice, as :func:`_address_in` sees it."""
+    ns = "{" + version.namespace + "}"
+    items = {}
+    for local, kind in _ADDRESS_KINDS.items():
+        spec = choice.child(local) if choice is not None else None
+        item_type = version.type(spec.type) if spec is not None else None
+        items[ns + local] = (kind, _attr_table(version, item_type, _ADDRESS_ATTRIBUTES))
+    return items
+
+
+def _fast_address_item(elem: Element, items: Dict[str, Tuple[str, _AttrTable]]) -> Any:
+    entry = items.get(elem.tag)
+    if entry is None or len(elem):
+        return _SLOW
+    values = _fast_attributes(elem, entry[1])
+    if values is None:
+        return _SLOW
+    values["value"] = elem.text or ""
+    values["kind"] = entry[0]
+    return make(Address, values)
+
+
+def _fast_address(elem: Element, arg: Optional[Dict[str, Tuple[str, _AttrTable]]]) -> Any:
+    if arg is None:  # plain text in this version
+        if len(elem):
+            return _SLOW
+        text = elem.text.strip(_WS) if elem.text else ""
+        if not text:
+            return _SLOW
+        return make(Address, {"value": text, "kind": "email" if "@" in text else "number"})
+    if len(elem) != 1:
+        return _SLOW
+    return _fast_address_item(elem[0], arg)
+
+
+def _fast_recipients(
+    elem: Element, arg: Dict[str, Tuple[str, Dict[str, Tuple[str, _AttrTable]]]]
+) -> Any:
+    lists: Dict[str, List[Address]] = {"to": [], "cc": [], "bcc": []}
+    for child in elem:
+        entry = arg.get(child.tag)
+        if entry is None or not len(child):
+            return _SLOW
+        target = lists[entry[0]]
+        items = entry[1]
+        for item in child:
+            address = _fast_address_item(item, items)
+            if address is _SLOW:
+                return _SLOW
+            target.append(address)
+    return make(
+        Recipients, {"to": tuple(lists["to"]), "cc": tuple(lists["cc"]), "bcc": tuple(lists["bcc"])}
+    )
+
+
+def _fast_fields(elem: Element, arg: Tuple[type, Dict[str, Tuple[str, _FastFn, Any]]]) -> Any:
+    """SenderIdentification: children each decoded by their own fast decoder."""
+    cls, table = arg
+    values: Dict[str, Any] = {}
+    for child in elem:
+        entry = table.get(child.tag)
+        if entry is None:
+            return _SLOW
+        value = entry[1](child, entry[2])
+        if value is _SLOW:
+            return _SLOW
+        values[entry[0]] = value
+    return make(cls, values)
+
+
+def _fast_status(elem: Element, arg: Tuple[str, str, Any, bool, bool]) -> Any:
+    code_tag, text_tag, text_arg, default_text, text_required = arg
+    values: Dict[str, Any] = {}
+    for child in elem:
+        tag = child.tag
+        if tag == code_tag:
+            if len(child):
+                return _SLOW
+            raw = child.text
+            text = raw.strip(_WS) if raw else ""
+            if not text.isascii():
+                return _SLOW
+            try:
+                values["code"] = StatusCode(int(text))
+            except ValueError:
+                return _SLOW
+        elif tag == text_tag:
+            value = _fast_simple(child, text_arg)
+            if value is _SLOW:
+                return _SLOW
+            values["text"] = value
+        else:  # Details (kept as source text) and anything unknown
+            return _SLOW
+    if "code" not in values:
+        return _SLOW
+    if "text" not in values:
+        if default_text:
+            values["text"] = values["code"].default_text
+        elif text_required:
+            return _SLOW
+    return make(Status, values)
+
+
+def _fast_attribute_record(elem: Element, arg: Tuple[type, _AttrTable, bool]) -> Any:
+    if len(elem):
+        return _SLOW
+    cls, table, is_content = arg
+    values = _fast_attributes(elem, table)
+    if values is None:
+        return _SLOW
+    if is_content and "href" not in values:
+        values["href"] = ""
+    return make(cls, values)
+
+
+_RECORD_ATTRIBUTES: Dict[str, Tuple[type, Dict[str, str]]] = {
+    "reply_charging": (
+        ReplyCharging,
+        {"replyChargingSize": "size", "replyDeadline": "deadline"},
+    ),
+    "content": (ContentRef, {"href": "href", "allowAdaptations": "allow_adaptations"}),
+    "ua_capabilities": (UACapabilities, {"UAProf": "ua_prof", "TimeStamp": "time_stamp"}),
+}
+_SENDER_IDENTIFICATION = {
+    "VASPID": "vasp_id",
+    "VASID": "vas_id",
+    "SenderAddress": "sender_address",
+}
+
+
+def _fast_decoder(
+    version: SchemaVersion, field: str, type_name: str
+) -> Tuple[Optional[_FastFn], Any]:
+    """The fast decoder of one PDU field and its precomputed argument (``None``: none)."""
+    ns = "{" + version.namespace + "}"
+    ct = version.type(type_name)
+    if field not in _DECODERS:
+        return _fast_simple, _simple_kind(version, type_name)
+    if field in ("sender", "recipient"):
+        return _fast_address, (_address_items(version, ct) if ct is not None else None)
+    if field == "recipients":
+        if ct is None:
+            return None, None
+        lists = {}
+        for spec in ct.children:
+            if spec.name.lower() in ("to", "cc", "bcc"):
+                lists[ns + spec.name] = (
+                    spec.name.lower(),
+                    _address_items(version, version.type(spec.type)),
+                )
+        return _fast_recipients, lists
+    if field == "sender_identification":
+        if ct is None:
+            return None, None
+        table: Dict[str, Tuple[str, _FastFn, Any]] = {}
+        for local, name in _SENDER_IDENTIFICATION.items():
+            child_spec = ct.child(local)
+            if child_spec is None:
+                continue
+            fn, arg = _fast_decoder(
+                version, "sender" if name == "sender_address" else "", child_spec.type
+            )
+            if fn is not None:
+                table[ns + local] = (name, fn, arg)
+        return _fast_fields, (SenderIdentification, table)
+    if field == "status":
+        if ct is None or ct.child("StatusCode") is None:
+            return None, None
+        text_spec = ct.child("StatusText")
+        if text_spec is None:
+            return _fast_status, (ns + "StatusCode", "", None, True, False)
+        text_arg = _simple_kind(version, text_spec.type)
+        return _fast_status, (
+            ns + "StatusCode",
+            ns + "StatusText",
+            text_arg,
+            False,
+            text_spec.required,
+        )
+    if field in _RECORD_ATTRIBUTES:
+        cls, names = _RECORD_ATTRIBUTES[field]
+        return _fast_attribute_record, (cls, _attr_table(version, ct, names), cls is ContentRef)
+    return None, None
+
+
+_REQUIRED: Dict[Tuple[str, str], Tuple[str, ...]] = {}
+
+
+def _required(version: SchemaVersion, cls: Type[PDU]) -> Tuple[str, ...]:
+    """The mandatory elements of the PDU's plan, in schema order."""
+    key = (version.name, cls.WIRE_NAME)
+    found = _REQUIRED.get(key)
+    if found is None:
+        plan = _plan(version, cls)
+        found = _REQUIRED[key] = tuple(
+            local for local, (_, spec, _f, _d) in plan.items() if spec.min_occurs
+        )
+    return found
+
+
+def _fast_plan(version: SchemaVersion, cls: Type[PDU]) -> _FastPlan:
+    key = (version.name, cls.WIRE_NAME)
+    plan = _FAST_PLANS.get(key)
+    if plan is None:
+        ns = "{" + version.namespace + "}"
+        plan = {}
+        for local, (index, spec, field, decoder) in _plan(version, cls).items():
+            fn, arg = _fast_decoder(version, field, spec.type)
+            where = f"{cls.WIRE_NAME}/{local}"
+            plan[ns + local] = (local, index, field, fn, arg, spec, decoder, where)
+        _FAST_PLANS[key] = plan
+    return plan
+
+
 def _is_mm7_namespace(ns: str, pdu_ns: str) -> bool:
     return ns == pdu_ns or not ns or ns.startswith(NAMESPACE_PREFIX)
 
@@ -842,7 +1200,33 @@ def _decode_pdu(
     last = -1
     disordered = False
     child_level = level + 1
+    # Clark tag -> entry, when the PDU is in its version's namespace and the fast
+    # decoders' depth (two below a child) is within the limit.
+    fast = (
+        _fast_plan(version, cls)
+        if pdu_ns == version.namespace and child_level + 2 <= rec.limit
+        else {}
+    )
+    fast_get = fast.get
     for child in elem:
+        found = fast_get(child.tag)
+        if found is not None and found[0] not in seen:
+            local, index, field, fn, arg, spec, decoder, where = found
+            seen.add(local)
+            if index < last:
+                if not disordered:
+                    rec.defect("out-of-order", where)
+                    disordered = True
+            else:
+                last = index
+            value = fn(child, arg) if fn is not None else _SLOW
+            if value is _SLOW:
+                if decoder is None:
+                    value = _simple_value(ctx, child, spec.type, child_level, where)
+                else:
+                    value = decoder(ctx, child, spec.type, child_level, where)
+            values[field] = value
+            continue
         ns, local = _split(child.tag)
         if local == "MM7Version" and "MM7Version" not in seen:
             seen.add(local)
@@ -891,9 +1275,9 @@ def _decode_pdu(
             values[field] = decoder(ctx, child, spec.type, child_level, where)
     if "MM7Version" not in seen:
         rec.defect("missing-element", f"{wire}/MM7Version")
-    for local, (_, spec, _field, _) in plan.items():
+    for local in _required(version, cls):
         # An element present but empty was already reported by its decoder.
-        if spec.min_occurs and local not in seen:
+        if local not in seen:
             rec.defect("missing-element", f"{wire}/{local}")
     if extensions:
         values["extensions"] = tuple(extensions)
@@ -1028,4 +1412,15 @@ def decode_envelope(
         pdu, version, mm7_version = _decode_pdu(rec, first, 3, tx_ns, None)
     else:
         raise UnsupportedOperationError(f"{first.tag!r} is not an MM7 PDU")
-    return Message(pdu, transaction_id, version, mm7_version, None, tuple(recorder.defects))
+    # What Message() would do with these (already normalised) values, without its checks.
+    return make(
+        Message,
+        {
+            "pdu": pdu,
+            "transaction_id": transaction_id,
+            "version": version,
+            "mm7_version": version.default_mm7_version if mm7_version is None else mm7_version,
+            "content": None,
+            "defects": tuple(recorder.defects),
+        },
+    )
