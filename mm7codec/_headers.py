@@ -52,7 +52,15 @@ def parse_header_block(block: str) -> Tuple[List[Tuple[str, str]], List[str]]:
     without the blank line that ends the block. Returns the headers and the
     lines that were not headers (no colon), which the caller reports.
     """
-    headers: List[Tuple[str, str]] = []
+    if "\n " not in block and "\n\t" not in block and block[:1] not in _FOLD_START:
+        # No folding (the usual case): one partition per line.
+        split = [line.partition(":") for line in block.split("\n")]
+        headers = [
+            (name.strip(), value.strip()) for name, sep, value in split if sep and name.strip()
+        ]
+        if len(headers) == len(split) - 1 and not split[-1][0]:
+            return headers, []
+    headers = []
     bad: List[str] = []
     for line in block.split("\n"):
         if line.endswith("\r"):
@@ -74,6 +82,9 @@ def parse_header_block(block: str) -> Tuple[List[Tuple[str, str]], List[str]]:
             continue
         headers.append((name, value.strip()))
     return headers, bad
+
+
+_FOLD_START = ("", " ", "\t")
 
 
 def _split_params(text: str) -> List[str]:
@@ -211,6 +222,9 @@ def _parse_params(pieces: Sequence[str]) -> Tuple[Tuple[str, str], ...]:
     return tuple(result)
 
 
+_NO_PARAMS: Dict[str, str] = {}
+
+
 class _Params(Mapping[str, str]):
     """Read-only parameters with case-insensitive names; iterates original names."""
 
@@ -218,7 +232,7 @@ class _Params(Mapping[str, str]):
 
     def __init__(self, items: Tuple[Tuple[str, str], ...]) -> None:
         self._items = items
-        self._lower = {n.lower(): v for n, v in reversed(items)}
+        self._lower = {n.lower(): v for n, v in reversed(items)} if items else _NO_PARAMS
 
     def __getitem__(self, name: str) -> str:
         return self._lower[name.lower()]
@@ -250,11 +264,31 @@ class ContentType:
 
     __slots__ = ("_items", "params", "subtype", "type")
 
+    type: str
+    subtype: str
+    _items: Tuple[Tuple[str, str], ...]
+    params: Mapping[str, str]
+
     def __init__(self, type: str, subtype: str, params: Sequence[Tuple[str, str]] = ()) -> None:
-        self.type = type.lower()
-        self.subtype = subtype.lower()
-        self._items: Tuple[Tuple[str, str], ...] = tuple((str(n), str(v)) for n, v in params)
-        self.params: Mapping[str, str] = _Params(self._items)
+        items = tuple((str(n), str(v)) for n, v in params)
+        _set_type(self, type.lower())
+        _set_subtype(self, subtype.lower())
+        _set_items(self, items)
+        _set_params(self, _Params(items))
+
+    @classmethod
+    def _make(cls, type: str, subtype: str, items: Tuple[Tuple[str, str], ...] = ()) -> ContentType:
+        """Build from parts already in shape (lowercase names, a tuple of str pairs)."""
+        self = _new(cls)
+        _set_type(self, type)
+        _set_subtype(self, subtype)
+        _set_items(self, items)
+        _set_params(self, _Params(items))
+        return self
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Immutable, so parsed instances can be shared (see _CT_CACHE).
+        raise AttributeError("ContentType is immutable")
 
     @property
     def mime_type(self) -> str:
@@ -307,6 +341,14 @@ class ContentType:
         return f"ContentType({str(self)!r})"
 
 
+_new = object.__new__
+# The slots' own setters, which bypass ContentType.__setattr__.
+_set_type = ContentType.__dict__["type"].__set__
+_set_subtype = ContentType.__dict__["subtype"].__set__
+_set_items = ContentType.__dict__["_items"].__set__
+_set_params = ContentType.__dict__["params"].__set__
+
+
 def format_param(name: str, value: str) -> str:
     """Render one ``name=value`` parameter, quoted or RFC 2231-encoded as needed."""
     if not value.isascii():
@@ -334,15 +376,52 @@ def parse_content_type(
     """
     if value is None:
         return default, True
-    pieces = _split_params(value)
-    main = pieces[0].strip()
-    type_, slash, subtype = main.partition("/")
+    ct = _CT_CACHE.get(value)
+    if ct is not None:
+        return ct, True
+    if '"' not in value:
+        pieces = value.split(";")
+    elif "\\" not in value and value.count('"') % 2 == 0:
+        # Quotes pair up (no escapes): a plain split is right unless a quoted
+        # string holds a ';'.
+        pieces = value.split(";")
+        if len(pieces) > 1 and ";" in '"'.join(value.split('"')[1::2]):
+            pieces = _split_params(value)
+    else:
+        pieces = _split_params(value)
+    type_, slash, subtype = pieces[0].partition("/")
     type_ = type_.strip()
     subtype = subtype.strip()
-    params = _parse_params(pieces[1:]) if len(pieces) > 1 else ()
+    if len(pieces) == 1:
+        params: Tuple[Tuple[str, str], ...] = ()
+    elif "*" in value:
+        params = _parse_params(pieces[1:])
+    else:
+        # The common shape: simple name=value pairs, no RFC 2231.
+        plist = []
+        for piece in pieces[1:]:
+            name, _sep, pvalue = piece.partition("=")
+            name = name.strip()
+            if name:
+                pvalue = pvalue.strip()
+                plist.append((name, _unquote(pvalue) if pvalue[:1] == '"' else pvalue))
+        params = tuple(plist)
     if not slash or not type_ or not subtype or " " in type_ or " " in subtype:
-        return ContentType(default.type, default.subtype, params), False
-    return ContentType(type_, subtype, params), True
+        return ContentType._make(default.type, default.subtype, params), False
+    ct = ContentType._make(type_.lower(), subtype.lower(), params)
+    if len(value) <= _CT_CACHE_VALUE_MAX:
+        if len(_CT_CACHE) >= _CT_CACHE_SIZE:
+            _CT_CACHE.clear()
+        _CT_CACHE[value] = ct
+    return ct, True
+
+
+# Parsed Content-Type values, shared: the same few values (image/jpeg,
+# text/plain; charset=utf-8, ...) recur in every message. ContentType is
+# immutable, so sharing is safe; bounded by entry count and value length.
+_CT_CACHE: Dict[str, ContentType] = {}
+_CT_CACHE_SIZE = 256
+_CT_CACHE_VALUE_MAX = 200
 
 
 def normalize_content_id(value: Optional[str]) -> Optional[str]:

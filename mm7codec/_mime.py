@@ -112,6 +112,12 @@ _T_OPEN = 2
 _T_CLOSE = 3
 
 _RAW_CTES = frozenset(("7bit", "8bit", "binary"))
+_TEXT_PLAIN = ContentType("text", "plain")
+_MESSAGE_RFC822 = ContentType("message", "rfc822")
+_new_part = Part._parsed
+_CT_NAME_LENGTHS = frozenset(
+    map(len, ("content-type", "content-transfer-encoding", "transfer-encoding"))
+)
 
 
 class _Level:
@@ -300,7 +306,7 @@ class MimeParser:
         self._out: Optional[_Out] = None
         self._align = False
         self._leaf_headers: Headers = ()
-        self._leaf_ct = ContentType("text", "plain")
+        self._leaf_ct = _TEXT_PLAIN
         self._collect: List[bytes] = []
         self._collect_size = 0
         self._collect_seen = False
@@ -386,12 +392,15 @@ class MimeParser:
                 "max_parts", self._limits.max_parts, f"more than {self._limits.max_parts} parts"
             )
         if self._stack and self._stack[-1].ct.subtype == "digest":
-            default = ContentType("message", "rfc822")
+            default = _MESSAGE_RFC822
         else:
-            default = ContentType("text", "plain")
+            default = _TEXT_PLAIN
         raw_ct: Optional[str] = None
         raw_cte: Optional[str] = None
         for name, value in headers:
+            # Only names of these three lengths can matter (12, 25, 17).
+            if len(name) not in _CT_NAME_LENGTHS:
+                continue
             lname = name.lower()
             if lname == "content-type":
                 if raw_ct is None:
@@ -451,7 +460,7 @@ class MimeParser:
         out = self._out
         assert out is not None
         self._out = None
-        return Part(self._leaf_headers, body=out.finish(), content_type=self._leaf_ct)
+        return _new_part(self._leaf_headers, self._leaf_ct, out.finish())
 
     def _add(self, part: Part) -> None:
         if self._stack:
@@ -563,7 +572,14 @@ class MimeParser:
         j = buf.find(needle, pos)
         limit = n - len(needle)
         while j >= 0:
-            kind, nxt = self._terminator(j + len(needle), final)
+            k = j + len(needle)
+            two = buf[k : k + 2]
+            if two == b"\r\n":  # the usual delimiter line, decided here
+                kind, nxt = _T_OPEN, k + 2
+            elif two == b"--":
+                kind, nxt = _T_CLOSE, k + 2
+            else:
+                kind, nxt = self._terminator(k, final)
             if kind == _T_NEED:
                 limit = j - 1  # keep the CR that may belong to the delimiter
                 break
@@ -575,7 +591,11 @@ class MimeParser:
                 end = j - 1
             else:
                 self._defect_once("bare-lf", "LF without CR ends a line")
-            self._emit(pos, end)
+            if end > pos:
+                if self._state == _S_BODY:
+                    self._out.write(buf[pos:end])  # type: ignore[union-attr]
+                else:
+                    self._collect_write(buf[pos:end])
             self._delimiter(kind, nxt, False)
             return True
         if final:
@@ -611,7 +631,9 @@ class MimeParser:
             data = self._take_collect()
             lvl.preamble = None if at_start and not data else data
         elif st == _S_BODY:
-            lvl.children.append(self._finish_leaf())
+            out = self._out
+            self._out = None
+            lvl.children.append(_new_part(self._leaf_headers, self._leaf_ct, out.finish()))  # type: ignore[union-attr]
         else:
             lvl.children.append(self._finish_closed(self._take_collect()))
         self._pos = nxt
@@ -630,13 +652,7 @@ class MimeParser:
         if not self._collect_seen and not epilogue:
             epilogue = None
         self._collect_seen = False
-        return Part(
-            lvl.headers,
-            parts=lvl.children,
-            content_type=lvl.ct,
-            preamble=lvl.preamble,
-            epilogue=epilogue,
-        )
+        return _new_part(lvl.headers, lvl.ct, None, tuple(lvl.children), lvl.preamble, epilogue)
 
     def _close_line(self, final: bool) -> bool:
         buf = self._buf
@@ -680,12 +696,13 @@ class MimeParser:
         if n - pos < 2 and (n - pos == 0 or (buf[pos] == 13 and not final)):
             return False
         body: int
-        if buf.startswith(b"\r\n", pos):
+        c = buf[pos]
+        if c == 13 and buf.startswith(b"\r\n", pos):
             block_end, body = pos, pos + 2
-        elif buf.startswith(b"\n", pos):
+        elif c == 10:
             block_end, body = pos, pos + 1
             self._defect_once("bare-lf", "LF without CR ends a line")
-        elif lvl is not None and buf.startswith(lvl.delim, pos):
+        elif c == 45 and lvl is not None and buf.startswith(lvl.delim, pos):
             # A delimiter where headers should be: an empty part.
             self._defect("missing-header-separator", "part without headers or blank line")
             block_end, body = pos, pos
@@ -701,7 +718,11 @@ class MimeParser:
                 block_end = body = -1
             # Searched once, when the block end is known (or at EOF), so a
             # header block arriving in small chunks is not rescanned.
-            if lvl is not None and (block_end >= 0 or final):
+            if (
+                lvl is not None
+                and (block_end >= 0 or final)
+                and buf.find(lvl.needle, pos, n if block_end < 0 else block_end) >= 0
+            ):
                 d = self._find_delim(lvl.needle, pos, n if block_end < 0 else block_end)
                 if d >= 0:
                     self._defect("missing-header-separator", "delimiter inside a header block")

@@ -366,6 +366,26 @@ class Part:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Part is immutable")
 
+    @classmethod
+    def _parsed(
+        cls,
+        headers: Headers,
+        content_type: ContentType,
+        body: Optional[_Body],
+        parts: Tuple[Part, ...] = (),
+        preamble: Optional[_Bytes] = None,
+        epilogue: Optional[_Bytes] = None,
+    ) -> Part:
+        """The parser's constructor: everything already in shape, nothing checked."""
+        self = _new(cls)
+        _set_headers(self, headers)
+        _set_ct(self, content_type)
+        _set_body(self, body)
+        _set_parts(self, parts)
+        _set_preamble(self, preamble)
+        _set_epilogue(self, epilogue)
+        return self
+
     # -- constructors ------------------------------------------------------
 
     @classmethod
@@ -617,6 +637,16 @@ class Part:
         shown = _short(mem) if mem is not None else f"<{body.size} bytes in a file>"
         extra = f" cid={cid!r}" if cid else ""
         return f"<Part {ct}{extra} data={shown}>"
+
+
+_new = object.__new__
+# The slots' own setters, which bypass Part.__setattr__ (used by Part._parsed).
+_set_headers = Part.__dict__["_headers"].__set__
+_set_ct = Part.__dict__["_ct"].__set__
+_set_body = Part.__dict__["_body"].__set__
+_set_parts = Part.__dict__["_parts"].__set__
+_set_preamble = Part.__dict__["preamble"].__set__
+_set_epilogue = Part.__dict__["epilogue"].__set__
 
 
 def _same_bytes(a: _Body, b: _Body) -> bool:
