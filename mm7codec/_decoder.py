@@ -19,14 +19,15 @@ from __future__ import annotations
 from ._errors import DecodeError, DefectRecorder, LimitExceededError
 from ._headers import normalize_content_id, parse_content_type
 from ._limits import Limits
+from ._message import Message
 from ._mime import MimeParser
 from ._part import Part
+from ._record import make
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import List, Optional, Tuple
 
-    from ._message import Message
     from ._part import SinkFactory
 
 __all__ = ["Decoder", "decode", "decode_http"]
@@ -35,6 +36,7 @@ _XML_TYPES = ("text/xml", "application/xml", "application/soap+xml")
 _WHITESPACE = b" \t\r\n"
 _BOM = b"\xef\xbb\xbf"
 _FORMAT_CORRUPT = 2007
+_DEFAULT_LIMITS = Limits()  # frozen: one instance serves every decoder
 
 
 class Decoder:
@@ -63,7 +65,7 @@ class Decoder:
     ) -> None:
         self._label = content_type
         self._strict = strict
-        self._limits = limits or Limits()
+        self._limits = limits or _DEFAULT_LIMITS
         self._sink_factory = sink_factory
         self._defects = DefectRecorder(strict)
         self._mode = ""  # "", "xml" or "mime" once the first bytes are seen
@@ -234,12 +236,21 @@ class Decoder:
             if raw is not None and not raw.strip().startswith("<"):
                 self._defects.record("content-id-without-brackets", raw)
         content = self._content(message, others)
-        decoded = message.replace(defects=tuple(self._defects.defects))
         # The content as received: the PDU keeps its href verbatim even when it names
         # the content loosely or not at all (the defects say how), so the strict
-        # href/Content-ID pairing that Message() applies to built messages is skipped.
-        object.__setattr__(decoded, "content", content)
-        return decoded
+        # href/Content-ID pairing that Message() applies to built messages is skipped;
+        # the other values are already normalised by decode_envelope.
+        return make(
+            Message,
+            {
+                "pdu": message.pdu,
+                "transaction_id": message.transaction_id,
+                "version": message.version,
+                "mm7_version": message.mm7_version,
+                "content": content,
+                "defects": tuple(self._defects.defects),
+            },
+        )
 
     def _envelope_bytes(self, part: Part) -> bytes:
         """The part's body, refused by its size before a spooled one is read back."""
