@@ -17,7 +17,7 @@ first non-SOAP part when nothing matches).
 from __future__ import annotations
 
 from ._errors import DecodeError, DefectRecorder, LimitExceededError
-from ._headers import normalize_content_id, parse_content_type
+from ._headers import ContentType, normalize_content_id, parse_content_type
 from ._limits import Limits
 from ._message import Message
 from ._mime import MimeParser
@@ -76,6 +76,7 @@ class Decoder:
         # linear: re-joining everything on every feed was quadratic.
         self._blank = False
         self._blank_tail = bytearray()
+        self._label_ct: Optional[ContentType] = None
         self._parser: Optional[MimeParser] = None
         self._total = 0
         self._closed = False
@@ -146,7 +147,10 @@ class Decoder:
         start = head.lstrip(_WHITESPACE)
         if start.startswith(_BOM):
             start = start[3:].lstrip(_WHITESPACE)
-        label = parse_content_type(self._label)[0] if self._label else None
+        if self._label_ct is None and self._label:
+            # Parsed once: _decide runs on every feed until the body's kind is known.
+            self._label_ct = parse_content_type(self._label)[0]
+        label = self._label_ct
         labelled_multipart = label is not None and label.is_multipart and "boundary" in label.params
         if not start:
             if final:
