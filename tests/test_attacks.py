@@ -324,6 +324,19 @@ def test_endless_leading_whitespace_fed_bytewise_is_linear() -> None:
     assert decoder.close().pdu.message_id == "m-1"
 
 
+def test_long_label_with_a_first_line_fed_bytewise() -> None:
+    # Regression: the label was parsed again on every feed while sniffing the body.
+    label = 'text/plain; a="' + "x" * 60_000 + '"'
+    decoder = Decoder(label)
+    decoder.feed(b"--")
+    start = time.perf_counter()
+    with pytest.raises(LimitExceededError) as info:
+        for _ in range(DEFAULT_MAX_HEADER_SIZE + 10):
+            decoder.feed(b"y")
+    assert info.value.limit == "max_header_size"
+    assert time.perf_counter() - start < 10
+
+
 # -- never-ending input ---------------------------------------------------------------------------
 
 
