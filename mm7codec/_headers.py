@@ -357,7 +357,8 @@ def format_param(name: str, value: str) -> str:
             chr(b) if (chr(b).isalnum() and b < 128) or b in b"-._~" else f"%{b:02X}" for b in raw
         )
         return f"{name}*=utf-8''{encoded}"
-    if not value or any(c in _TSPECIALS or ord(c) < 32 or ord(c) == 127 for c in value):
+    # value is ASCII here, so isprintable() is false exactly for controls and DEL.
+    if not value or not value.isprintable() or not _TSPECIALS.isdisjoint(value):
         escaped = value.replace("\\", "\\\\").replace('"', '\\"')
         return f'{name}="{escaped}"'
     return f"{name}={value}"

@@ -69,6 +69,7 @@ from ._part import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from struct import Struct
     from typing import Dict, Iterator, List, Optional, Set, Tuple, Union
 
     from ._headers import Headers
@@ -962,7 +963,7 @@ def _urandom(n: int) -> bytes:
 
 
 def _valid_boundary(value: str) -> bool:
-    return 0 < len(value) <= 70 and not value.endswith(" ") and all(c in _BCHARS for c in value)
+    return 0 < len(value) <= 70 and not value.endswith(" ") and _BCHARS.issuperset(value)
 
 
 def _final_ct(part: Part, plan: _Plan) -> ContentType:
@@ -973,7 +974,9 @@ def _final_ct(part: Part, plan: _Plan) -> ContentType:
 
 
 def _check_header(name: str, value: str) -> None:
-    if not name or not name.isascii() or any(c in ": \t\r\n" or ord(c) < 33 for c in name):
+    if not (
+        name and name.isprintable() and name.isascii() and ":" not in name and " " not in name
+    ) and (not name or not name.isascii() or any(c in ": \t\r\n" or ord(c) < 33 for c in name)):
         raise EncodeError(f"invalid header name {name!r}")
     if not value.isascii() or "\r" in value or "\n" in value:
         raise EncodeError(f"header {name}: value must be ASCII without CR/LF, got {value!r}")
@@ -1006,23 +1009,53 @@ def _header_block(part: Part, plan: _Plan) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("ascii")
 
 
-def _b64_lines(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    first = True
+def _b64_lines(chunks: Iterator[Union[bytes, memoryview]]) -> Iterator[bytes]:
+    """Base64 in 76-character CRLF lines, one piece per chunk (no CRLF after the last line).
+
+    Each chunk is encoded by one ``b2a_base64`` call; the lines are cut by one
+    ``struct`` unpack (in C, no Python-level loop over lines) and joined with
+    the CRLFs, so every piece but the last carries the CRLF that follows it.
+    """
+    prev: Optional[Tuple[bytes, ...]] = None
     for chunk in chunks:
-        enc = binascii.b2a_base64(chunk, newline=False)
+        enc = _b2a(chunk, newline=False)
         n = len(enc)
-        if n > 76:
-            enc = b"\r\n".join(
-                map(enc.__getitem__, map(slice, range(0, n, 76), range(76, n + 76, 76)))
-            )
-        if not first:
-            yield b"\r\n"
-        first = False
-        yield enc
+        full = n // 76
+        lines: Tuple[bytes, ...] = _line_splitter(full).unpack_from(enc) if full else ()
+        if n > full * 76:
+            lines += (enc[full * 76 :],)
+        if prev is not None:
+            yield b"\r\n".join((*prev, b""))
+        prev = lines
+    if prev:
+        yield b"\r\n".join(prev)
 
 
-def _rechunk(part: Part) -> Iterator[bytes]:
+def _line_splitter(count: int) -> Struct:
+    """A ``struct.Struct`` that cuts ``count`` 76-character lines (cached for full chunks)."""
+    splitter = _SPLITTERS.get(count)
+    if splitter is None:
+        from struct import Struct  # here: only the writer needs it
+
+        splitter = Struct("76s" * count)
+        if count == _B64_CHUNK_IN // _B64_LINE_IN:
+            _SPLITTERS[count] = splitter
+    return splitter
+
+
+_SPLITTERS: Dict[int, Struct] = {}
+_b2a = binascii.b2a_base64
+
+
+def _rechunk(part: Part) -> Iterator[Union[bytes, memoryview]]:
     """The body in pieces of exactly _B64_CHUNK_IN bytes (the last may be shorter)."""
+    data = part._body.in_memory() if part._body is not None else None
+    if data is not None:
+        # In memory: slices of a view, no copies.
+        view = memoryview(data)
+        for i in range(0, len(data), _B64_CHUNK_IN):
+            yield view[i : i + _B64_CHUNK_IN]
+        return
     pending = b""
     for chunk in part.iter_data(_B64_CHUNK_IN):
         if pending:

@@ -303,7 +303,9 @@ class _FileSink(_Sink):
 
 
 def _check_header(name: str, value: str) -> None:
-    if not name or not name.isascii() or any(c in ": \t\r\n" or ord(c) < 33 for c in name):
+    if not (
+        name and name.isprintable() and name.isascii() and ":" not in name and " " not in name
+    ) and (not name or not name.isascii() or any(c in ": \t\r\n" or ord(c) < 33 for c in name)):
         raise EncodeError(f"invalid header name {name!r}")
     if not value.isascii() or "\r" in value or "\n" in value:
         raise EncodeError(f"header {name}: value must be ASCII without CR/LF, got {value!r}")
