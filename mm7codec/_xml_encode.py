@@ -55,6 +55,7 @@ _ADDRESS_ATTRIBUTES = (
     ("addressCoding", "address_coding"),
     ("id", "id"),
 )
+_ADDRESS_NAMES = dict(_ADDRESS_ATTRIBUTES)
 #: PDU fields that are not schema elements.
 _NOT_ELEMENTS = frozenset({"extensions", "fault_code", "fault_string"})
 
@@ -139,11 +140,42 @@ def _valid_lexical(base: str, text: str) -> bool:
     return True
 
 
+if TYPE_CHECKING:
+    #: XSD base, enumeration, the enumeration as a set, whether a lexical check applies.
+    _TypeInfo = Tuple[str, Tuple[str, ...], frozenset[str], bool]
+#: (version name, type name) -> what _simple_text checks, decided once.
+_TYPE_INFO: Dict[Tuple[str, str], _TypeInfo] = {}
+
+
+def _type_info(version: SchemaVersion, type_name: str) -> _TypeInfo:
+    key = (version.name, type_name)
+    info = _TYPE_INFO.get(key)
+    if info is None:
+        base, enum = _base_and_enum(version, type_name)
+        lexical = base.startswith("union:") or base in _PATTERN_SOURCES
+        info = _TYPE_INFO[key] = (base, enum, frozenset(enum), lexical)
+    return info
+
+
 def _simple_text(
     value: object, type_name: str, version: SchemaVersion, validate: bool, where: str
 ) -> str:
     """The XML text of a simple value (escaped), checked against its type if asked."""
-    base, enum = _base_and_enum(version, type_name)
+    if value.__class__ is str:  # the common case, checked in the order below
+        if validate:
+            base, enum, enum_set, lexical = _type_info(version, type_name)
+            if base in ("xs:boolean", "xs:positiveInteger"):
+                raise EncodeError(f"{where}: {value!r} is text; {type_name} needs a {base}")
+            if enum_set and value not in enum_set:
+                raise EncodeError(
+                    f"{where}: {value!r} is not one of {type_name} in {version.name}: "
+                    + ", ".join(enum)
+                )
+            if lexical and not _valid_lexical(base, value):
+                raise EncodeError(f"{where}: {value!r} is not a valid {type_name} ({base})")
+        check_chars(value, where)
+        return escape_text(value)
+    base, enum, enum_set, _lexical = _type_info(version, type_name)
     if isinstance(value, bool):
         text = "true" if value else "false"
         if validate and base != "xs:boolean":
@@ -157,7 +189,7 @@ def _simple_text(
         if validate:
             if base in ("xs:boolean", "xs:positiveInteger"):
                 raise EncodeError(f"{where}: {value!r} is text; {type_name} needs a {base}")
-            if enum and value not in enum:
+            if enum and value not in enum_set:
                 raise EncodeError(
                     f"{where}: {value!r} is not one of {type_name} in {version.name}: "
                     + ", ".join(enum)
@@ -205,6 +237,27 @@ def _check_fragment(xml: str, where: str, single: bool) -> None:
 # --- complex values --------------------------------------------------------------------------
 
 
+#: (version name, type name) -> the complex type to write, None for a simple value.
+_COMPLEX: Dict[Tuple[str, str], Optional[ComplexType]] = {}
+
+
+def _complex_type(version: SchemaVersion, type_name: str) -> Optional[ComplexType]:
+    key = (version.name, type_name)
+    try:
+        return _COMPLEX[key]
+    except KeyError:
+        pass
+    found = version.type(type_name)
+    if found is not None and found.kind == "simple" and not found.attributes:
+        found = None  # text only: written as a simple value
+    _COMPLEX[key] = found
+    return found
+
+
+#: (version name, choice type name, element) -> (item type, text type) of an address.
+_ADDRESS_ITEMS: Dict[Tuple[str, str, str], Tuple[Optional[ComplexType], str]] = {}
+
+
 class _Writer:
     __slots__ = ("out", "validate", "version")
 
@@ -215,8 +268,8 @@ class _Writer:
 
     def element(self, name: str, type_name: str, value: Any, where: str) -> None:
         version = self.version
-        complex_type = version.type(type_name)
-        if complex_type is None or (complex_type.kind == "simple" and not complex_type.attributes):
+        complex_type = _complex_type(version, type_name)
+        if complex_type is None:
             if isinstance(value, Address):
                 # A plain-text address (SenderAddress in REL-5-MM7-1-0/1-1).
                 self._plain_address(name, value, where)
@@ -247,6 +300,15 @@ class _Writer:
     def attributes(self, ct: ComplexType, record: Any, names: Dict[str, str], where: str) -> str:
         """Attributes of ``record`` as XML text; every set field must exist in ``ct``."""
         values = record.__dict__
+        for name in names.values():
+            if values.get(name) is not None:
+                break
+        else:
+            for spec in ct.attributes:
+                if spec.required and spec.name in names:
+                    break
+            else:
+                return ""  # nothing to write and nothing missing
         parts = []
         used = set()
         for spec in ct.attributes:
@@ -276,16 +338,23 @@ class _Writer:
     ) -> str:
         """``<Number ...>value</Number>`` for one address of a choice type."""
         element = ADDRESS_ELEMENTS[address.kind]
-        spec = choice.child(element)
-        if spec is None:
-            raise EncodeError(f"{where}: {element} is not allowed in {self.version.name}")
-        item_type = self.version.type(spec.type)
-        text_type = spec.type
+        key = (self.version.name, choice.name, element)
+        try:
+            item_type, text_type = _ADDRESS_ITEMS[key]
+        except KeyError:
+            spec = choice.child(element)
+            if spec is None:
+                raise EncodeError(
+                    f"{where}: {element} is not allowed in {self.version.name}"
+                ) from None
+            item_type = self.version.type(spec.type)
+            text_type = spec.type
+            if item_type is not None:
+                text_type = item_type.text_type or "xs:string"
+            _ADDRESS_ITEMS[key] = item_type, text_type
         attrs = ""
         if item_type is not None:
-            names = dict(_ADDRESS_ATTRIBUTES)
-            attrs = self.attributes(item_type, address, names, f"{where}/{element}")
-            text_type = item_type.text_type or "xs:string"
+            attrs = self.attributes(item_type, address, _ADDRESS_NAMES, f"{where}/{element}")
         text = _simple_text(
             address.value, text_type, self.version, self.validate, f"{where}/{element}"
         )
@@ -447,11 +516,14 @@ _HANDLERS: Dict[type, Callable[..., None]] = {
 
 # --- the PDU and the envelope ------------------------------------------------------------------
 
-#: (class, version name) -> ((ElementSpec, field), ...) without MM7Version.
-_PLANS: Dict[Tuple[Type[PDU], str], Tuple[Tuple[ElementSpec, str], ...]] = {}
+if TYPE_CHECKING:
+    #: ((ElementSpec, field, where), ...) without MM7Version, and the set of fields.
+    _Plan = Tuple[Tuple[Tuple[ElementSpec, str, str], ...], frozenset[str]]
+#: (class, version name) -> plan
+_PLANS: Dict[Tuple[Type[PDU], str], _Plan] = {}
 
 
-def _plan(cls: Type[PDU], version: SchemaVersion) -> Tuple[Tuple[ElementSpec, str], ...]:
+def _plan(cls: Type[PDU], version: SchemaVersion) -> _Plan:
     key = (cls, version.name)
     plan = _PLANS.get(key)
     if plan is None:
@@ -462,8 +534,8 @@ def _plan(cls: Type[PDU], version: SchemaVersion) -> Tuple[Tuple[ElementSpec, st
             field = element_field(cls, spec.name)
             if field is None:  # a table/model mismatch: a bug, said plainly
                 raise EncodeError(f"{cls.__name__} has no field for {spec.name} ({version.name})")
-            items.append((spec, field))
-        plan = _PLANS[key] = tuple(items)
+            items.append((spec, field, f"{cls.WIRE_NAME}/{spec.name}"))
+        plan = _PLANS[key] = (tuple(items), frozenset(field for _, field, _ in items))
     return plan
 
 
@@ -473,9 +545,8 @@ def _write_pdu(w: _Writer, pdu: PDU, mm7_version: str) -> None:
     wire = cls.WIRE_NAME
     if not version.has_pdu(wire):
         raise EncodeError(f"{wire} does not exist in {version.name}")
-    plan = _plan(cls, version)
+    plan, allowed = _plan(cls, version)
     values = pdu.__dict__
-    allowed = {field for _, field in plan}
     for field, value in values.items():
         if value is not None and field not in allowed and field not in _NOT_ELEMENTS:
             raise EncodeError(
@@ -483,7 +554,7 @@ def _write_pdu(w: _Writer, pdu: PDU, mm7_version: str) -> None:
             )
     mm7 = _simple_text(mm7_version, "versionType", version, w.validate, f"{wire}/MM7Version")
     w.out.append(f'<{wire} xmlns="{version.namespace}"><MM7Version>{mm7}</MM7Version>')
-    for spec, field in plan:
+    for spec, field, where in plan:
         value = values[field]
         if value is None:
             if spec.min_occurs:
@@ -491,7 +562,7 @@ def _write_pdu(w: _Writer, pdu: PDU, mm7_version: str) -> None:
                     f"{wire}/{spec.name} ({cls.__name__}.{field}) is mandatory in {version.name}"
                 )
             continue
-        w.element(spec.name, spec.type, value, f"{wire}/{spec.name}")
+        w.element(spec.name, spec.type, value, where)
     for extension in pdu.extensions:
         if w.validate:
             _check_fragment(extension.xml, f"{wire} extension {extension.name}", single=True)
