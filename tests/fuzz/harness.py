@@ -15,7 +15,8 @@ first line means no Content-Type), so the fuzzer mutates the label too; for
 mode 2 it is a whole HTTP message.
 
 :func:`check_one` raises :class:`Escape` when anything other than an
-``MM7Error`` leaves the API, :class:`Hang` when one input runs longer than
+``MM7Error`` leaves the API (or an ``MM7Error`` that is not a ``DecodeError``
+leaves a decoder), :class:`Hang` when one input runs longer than
 ``time_limit`` seconds of CPU time (an ``ITIMER_VIRTUAL`` timer, so it does
 not disturb the ``SIGALRM`` that libFuzzer's own wall-clock ``-timeout`` uses;
 that one also catches time spent inside a single C call).
@@ -37,7 +38,15 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import mm7codec  # noqa: E402
-from mm7codec import Decoder, Limits, MM7Error, decode, decode_http, encode  # noqa: E402
+from mm7codec import (  # noqa: E402
+    DecodeError,
+    Decoder,
+    Limits,
+    MM7Error,
+    decode,
+    decode_http,
+    encode,
+)
 
 MODE_DECODE = 0
 MODE_CHUNKED = 1
@@ -127,7 +136,13 @@ def _reencode(message: mm7codec.Message) -> None:
 def _guarded(func: Callable[[], object], what: str, data: bytes) -> object:
     try:
         return func()
-    except MM7Error:
+    except DecodeError:
+        return None
+    except MM7Error as exc:
+        if what == "decode":
+            # DESIGN §3: what the remote sent wrong is a DecodeError (EncodeError or
+            # StatusError out of a decoder would give the peer the wrong status).
+            raise Escape(f"{type(exc).__name__} from decode: {exc} (input {data[:200]!r})") from exc
         return None
     except (Hang, KeyboardInterrupt):
         raise

@@ -12,7 +12,7 @@ from pathlib import Path
 import harness
 import pytest
 
-from mm7codec import MM7Error
+from mm7codec import EncodeError, LimitExceededError, MM7Error
 
 HERE = Path(__file__).resolve().parent
 
@@ -51,12 +51,21 @@ def test_escape_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
         harness.check_one(b"\0\0\0\0")
 
 
-def test_mm7_errors_are_fine(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_decode_errors_are_fine(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(data: bytes) -> None:
-        raise MM7Error("refused")
+        raise LimitExceededError("refused")
 
     monkeypatch.setattr(harness, "run_input", refuse)
     harness.check_one(b"\0\0\0\0")
+
+
+def test_other_mm7_errors_from_a_decoder_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    def wrong(data: bytes) -> None:
+        raise EncodeError("an encoder error out of decode")
+
+    monkeypatch.setattr(harness, "run_input", wrong)
+    with pytest.raises(harness.Escape, match="EncodeError from decode"):
+        harness.check_one(b"\0\0\0\0")
 
 
 def test_hang_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
