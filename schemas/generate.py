@@ -15,15 +15,18 @@ generator with an error rather than producing a silently wrong table.
 
 The output is plain literals, so importing mm7codec costs no XSD parsing:
 
+* ``COMPLEX_TYPES`` / ``SIMPLE_TYPES``: every distinct type definition once, keyed by
+  its name (``name~2``, ``name~3`` for a later version's different definition)
 * ``SCHEMA_DATA``: one tuple per schema version, oldest first:
   ``(name, namespace, accepted MM7Version values, pdus, types, simple_types,
-  TransactionID type)``
+  TransactionID type)``, where ``types`` and ``simple_types`` map each type name
+  the version defines to its key in the tables above
 * ``pdus``: ``{global element name: type name}`` in schema order
-* ``types``: ``{type name: (kind, children, attributes, text_type, max_repeat)}`` where
+* a complex type is ``(kind, children, attributes, text_type, max_repeat)`` where
   kind is ``sequence``/``all``/``choice``/``empty``/``simple``/``any``, children are
   ``(element, type, min_occurs, max_occurs or -1)`` in schema order (extension
   bases flattened in front), attributes are ``(name, type, required, default or None)``
-* ``simple_types``: ``{name: (base, enumeration)}``; a union's base is
+* a simple type is ``(base, enumeration)``; a union's base is
   ``"union:" + member types``
 
 Anonymous types are named ``<outer type>.<element>``; XSD built-ins keep their
@@ -269,7 +272,7 @@ class SchemaReader:
 
 
 def render(folder: Path) -> str:
-    data = []
+    tables = []
     for name in SCHEMA_NAMES:
         path = folder / f"{name}.xsd"
         if not path.is_file():
@@ -277,9 +280,37 @@ def render(folder: Path) -> str:
         table = SchemaReader(path).read()
         if table[0] != name:
             raise SystemExit(f"{path}: targetNamespace says {table[0]}")
-        data.append(table)
-    body = pprint.pformat(tuple(data), width=100, sort_dicts=False)
-    return f"{BEGIN}SCHEMA_DATA: Final[Tuple[Any, ...]] = {body}\n{END}"
+        tables.append(table)
+    # Most types are identical from one version to the next: store each distinct
+    # definition once (keyed "name" or "name~2", "name~3" for later variants) and
+    # let the versions refer to them by key.
+    complex_defs: Dict[str, Any] = {}
+    simple_defs: Dict[str, Any] = {}
+
+    def intern(store: Dict[str, Any], name: str, definition: Any) -> str:
+        key, n = name, 1
+        while key in store and store[key] != definition:
+            n += 1
+            key = f"{name}~{n}"
+        store[key] = definition
+        return key
+
+    data = []
+    for name, namespace, versions, pdus, types, simple_types, tx_type in tables:
+        type_keys = {t: intern(complex_defs, t, d) for t, d in types.items()}
+        simple_keys = {t: intern(simple_defs, t, d) for t, d in simple_types.items()}
+        data.append((name, namespace, versions, pdus, type_keys, simple_keys, tx_type))
+
+    def literal(value: Any) -> str:
+        return pprint.pformat(value, width=100, sort_dicts=False)
+
+    return (
+        f"{BEGIN}"
+        f"COMPLEX_TYPES: Final[Dict[str, Any]] = {literal(complex_defs)}\n"
+        f"SIMPLE_TYPES: Final[Dict[str, Any]] = {literal(simple_defs)}\n"
+        f"SCHEMA_DATA: Final[Tuple[Any, ...]] = {literal(tuple(data))}\n"
+        f"{END}"
+    )
 
 
 def splice(source: str, block: str) -> str:
