@@ -275,7 +275,7 @@ class Decoder:
                 self._defects.record("start-without-brackets", start)
             wanted = normalize_content_id(start)
             for part in root.parts:
-                if part.content_id is not None and part.content_id == wanted:
+                if part.content_id == wanted:  # wanted is text: a part without one never matches
                     return part
             self._defects.record("start-matches-no-part", start)
         else:
@@ -309,8 +309,12 @@ class Decoder:
             self._defects.record("href-matches-no-part", f"{href} (no content part)")
             return None
         for part in others:
+            if not part.parts:  # a leaf is its own walk()
+                if part.content_id == target:
+                    return part
+                continue
             for candidate in part.walk():
-                if candidate.content_id is not None and candidate.content_id == target:
+                if candidate.content_id == target:
                     return candidate
         for part in others:
             for candidate in part.walk():
