@@ -27,7 +27,7 @@ from ._pdu import (
     UserAgent,
     element_field,
 )
-from ._record import make
+from ._record import fields_of, make
 from ._status import StatusCode
 from ._versions import LATEST, NAMESPACE_PREFIX, VERSIONS, resolve
 from ._xml_encode import SOAP_NS, escape_attr, escape_text
@@ -814,6 +814,9 @@ def _plan(version: SchemaVersion, cls: Type[PDU]) -> _Plan:
 # ``max_xml_depth``.
 
 _SLOW: Any = object()
+_new = object.__new__
+#: Address fields in declaration order with their defaults (what make() starts from).
+_ADDRESS_DEFAULTS = {name: make(Address, {}).__dict__[name] for name in fields_of(Address)}
 _BOOL, _POS, _ENUM, _PRESERVE, _STRIP = range(5)
 _TRUE = frozenset({"true", "1"})
 _FALSE = frozenset({"false", "0"})
@@ -960,12 +963,21 @@ def _fast_address_item(elem: Element, items: Dict[str, Tuple[str, _AttrTable]]) 
     entry = items.get(elem.tag)
     if entry is None or len(elem):
         return _SLOW
-    values = _fast_attributes(elem, entry[1])
-    if values is None:
-        return _SLOW
-    values["value"] = elem.text or ""
-    values["kind"] = entry[0]
-    return make(Address, values)
+    table = entry[1]
+    values = None
+    if elem.attrib or table[1]:
+        values = _fast_attributes(elem, table)
+        if values is None:
+            return _SLOW
+    # make(Address, ...) inline: addresses are the most frequent record.
+    address: Any = _new(Address)
+    state = address.__dict__
+    state.update(_ADDRESS_DEFAULTS)
+    if values:
+        state.update(values)
+    state["value"] = elem.text or ""
+    state["kind"] = entry[0]
+    return address
 
 
 def _fast_address(elem: Element, arg: Optional[Dict[str, Tuple[str, _AttrTable]]]) -> Any:
@@ -984,7 +996,10 @@ def _fast_address(elem: Element, arg: Optional[Dict[str, Tuple[str, _AttrTable]]
 def _fast_recipients(
     elem: Element, arg: Dict[str, Tuple[str, Dict[str, Tuple[str, _AttrTable]]]]
 ) -> Any:
-    lists: Dict[str, List[Address]] = {"to": [], "cc": [], "bcc": []}
+    to: List[Address] = []
+    cc: List[Address] = []
+    bcc: List[Address] = []
+    lists = {"to": to, "cc": cc, "bcc": bcc}
     for child in elem:
         entry = arg.get(child.tag)
         if entry is None or not len(child):
@@ -996,9 +1011,7 @@ def _fast_recipients(
             if address is _SLOW:
                 return _SLOW
             target.append(address)
-    return make(
-        Recipients, {"to": tuple(lists["to"]), "cc": tuple(lists["cc"]), "bcc": tuple(lists["bcc"])}
-    )
+    return make(Recipients, {"to": tuple(to), "cc": tuple(cc), "bcc": tuple(bcc)})
 
 
 def _fast_fields(elem: Element, arg: Tuple[type, Dict[str, Tuple[str, _FastFn, Any]]]) -> Any:
