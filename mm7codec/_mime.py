@@ -62,6 +62,7 @@ from ._part import (
     PartInfo,
     SinkFactory,
     _Body,
+    _BytesBody,
     _DefaultSink,
     _FileSink,
     _Sink,
@@ -112,6 +113,8 @@ _T_NO = 1
 _T_OPEN = 2
 _T_CLOSE = 3
 
+# Base64 at least this long is first tried with _a2b_regular.
+_B64_REGULAR_MIN = 1024
 _RAW_CTES = frozenset(("7bit", "8bit", "binary"))
 _TEXT_PLAIN = ContentType("text", "plain")
 _MESSAGE_RFC822 = ContentType("message", "rfc822")
@@ -133,6 +136,54 @@ class _Level:
         self.needle = b"\n" + self.delim
         self.children: List[Part] = []
         self.preamble: Optional[bytes] = None
+
+
+def _a2b_regular(data: bytes) -> Optional[bytes]:
+    """Decode base64 laid out the usual way, without a pass of our own over it.
+
+    The usual way: lines of one width (a multiple of 4) ending in CRLF (or
+    LF), a shorter last line, padding only at the very end. The line breaks
+    are checked with two strided slices; ``a2b_base64`` skips anything
+    outside the alphabet, so an output of exactly 3 bytes per 4 remaining
+    characters proves there was nothing else. Returns ``None`` (and the
+    caller takes the general path, which finds and reports what is there)
+    when the data is laid out any other way.
+    """
+    nl = data.find(b"\n")
+    n = len(data)
+    if nl < 0:
+        width = n
+        step = full = breaks = 0
+    else:
+        step = nl + 1
+        crlf = nl > 0 and data[nl - 1] == 13
+        width = nl - 1 if crlf else nl
+        if not width or width & 3:
+            return None
+        full = n // step
+        stop = full * step
+        if data[nl:stop:step] != b"\n" * full:
+            return None
+        if crlf and data[nl - 1 : stop : step] != b"\r" * full:
+            return None
+        tail = data[stop:]
+        if b"\n" in tail or b"\r" in tail:
+            return None
+        breaks = (2 if crlf else 1) * full
+    chars = n - breaks
+    pad = 0
+    eq = data.find(b"=")
+    if eq >= 0:
+        pad = n - eq
+        if pad > 2 or data[eq:] != b"=" * pad:
+            return None
+    if chars & 3:
+        return None
+    try:
+        out = _A2B(data)
+    except binascii.Error:
+        return None
+    return out if len(out) == (chars >> 2) * 3 - pad else None
 
 
 class _Base64Decoder:
@@ -157,6 +208,14 @@ class _Base64Decoder:
         if self._done:
             self._after_padding(data.translate(None, b" \t\r\n"))
             return
+        if not self._carry and len(data) >= _B64_REGULAR_MIN:
+            out = _a2b_regular(data)
+            if out is not None:
+                if b"=" in data:
+                    self._done = True
+                if out:
+                    self._sink.write(out)
+                return
         rest = data.translate(None, _B64_ALPHABET)
         if rest and rest.translate(None, b"\r\n"):
             self._slow(data, rest)
@@ -312,6 +371,7 @@ class MimeParser:
         self._collect_size = 0
         self._collect_seen = False
         self._closing: Optional[_Level] = None
+        self._cte = ""
         self._state = _S_HEADERS
         if content_type is not None:
             hdrs: List[Tuple[str, str]] = [("Content-Type", content_type)]
@@ -430,26 +490,20 @@ class MimeParser:
                 self._collect_size = 0
                 return
             self._defect("multipart-without-boundary", ct.mime_type)
-        cte = (raw_cte or "").strip().lower()
-        if self._sink_factory is not None:
-            sink: _Sink = _FileSink(self._sink_factory(PartInfo(headers, ct)))
-        else:
-            sink = _DefaultSink(self._limits.spool_threshold)
-        out: _Out
-        self._align = False
-        if cte == "base64":
-            out = _Base64Decoder(sink, self)
-            self._align = True
-        elif cte == "quoted-printable":
-            out = _QPDecoder(sink)
-            self._align = True
-        else:
-            if cte and cte not in _RAW_CTES:
-                self._defect("unknown-transfer-encoding", f"{cte!r} kept as raw bytes")
-            out = sink
-        self._out = out
+        cte = (raw_cte or "").strip().lower() if raw_cte else ""
+        if cte and cte not in _RAW_CTES and cte != "base64" and cte != "quoted-printable":
+            self._defect("unknown-transfer-encoding", f"{cte!r} kept as raw bytes")
+        self._cte = cte
+        self._align = cte == "base64" or cte == "quoted-printable"
         self._leaf_headers = headers
         self._leaf_ct = ct
+        if self._stack and self._sink_factory is None:
+            # The sink and decoder are made when the first bytes arrive; a body
+            # that arrives whole is decoded in one go (see _whole_body).
+            self._out = None
+            self._state = _S_BODY
+            return
+        out = self._open_out()
         self._state = _S_BODY if self._stack else _S_ROOT_BODY
         if self._state == _S_ROOT_BODY and self._pos < len(self._buf):
             out.write(self._buf[self._pos :])
@@ -457,9 +511,58 @@ class MimeParser:
             self._buf = b""
             self._pos = 0
 
+    def _open_out(self) -> _Out:
+        """The current leaf's sink, behind its transfer decoder."""
+        if self._sink_factory is not None:
+            sink: _Sink = _FileSink(self._sink_factory(PartInfo(self._leaf_headers, self._leaf_ct)))
+        else:
+            sink = _DefaultSink(self._limits.spool_threshold)
+        out: _Out
+        cte = self._cte
+        if cte == "base64":
+            out = _Base64Decoder(sink, self)
+        elif cte == "quoted-printable":
+            out = _QPDecoder(sink)
+        else:
+            out = sink
+        self._out = out
+        return out
+
+    def _whole_body(self, data: bytes) -> _Body:
+        """The body of a leaf that arrived in one piece (no sink made yet)."""
+        cte = self._cte
+        if len(data) <= self._limits.spool_threshold:
+            if cte == "base64":
+                if len(data) >= _B64_REGULAR_MIN:
+                    decoded = _a2b_regular(data)
+                    if decoded is not None:
+                        return _BytesBody(decoded)
+                rest = data.translate(None, _B64_ALPHABET)
+                if not rest or not rest.translate(None, b"\r\n"):
+                    if not (len(data) - len(rest)) & 3:
+                        # Only alphabet and line breaks, whole quanta.
+                        return _BytesBody(_A2B(data))
+                elif not rest.translate(None, b"\r\n="):
+                    # Padding too: fine when it all comes at the end and completes the quantum.
+                    pad = rest.count(b"=")
+                    if (
+                        pad <= 2
+                        and data.rstrip(b"\r\n").endswith(b"=" * pad)
+                        and not (len(data) - len(rest) + pad) & 3
+                    ):
+                        return _BytesBody(_A2B(data))
+            elif cte != "quoted-printable":
+                return _BytesBody(data)
+        out = self._open_out()
+        self._out = None
+        if data:
+            out.write(data)
+        return out.finish()
+
     def _finish_leaf(self) -> Part:
         out = self._out
-        assert out is not None
+        if out is None:
+            return _new_part(self._leaf_headers, self._leaf_ct, self._whole_body(b""))
         self._out = None
         return _new_part(self._leaf_headers, self._leaf_ct, out.finish())
 
@@ -516,7 +619,8 @@ class MimeParser:
         data = self._buf[start:end]
         if self._state == _S_BODY:
             out = self._out
-            assert out is not None
+            if out is None:
+                out = self._open_out()
             out.write(data)
         else:
             self._collect_write(data)
@@ -592,11 +696,26 @@ class MimeParser:
                 end = j - 1
             else:
                 self._defect_once("bare-lf", "LF without CR ends a line")
-            if end > pos:
-                if self._state == _S_BODY:
-                    self._out.write(buf[pos:end])  # type: ignore[union-attr]
-                else:
-                    self._collect_write(buf[pos:end])
+            if self._state == _S_BODY:
+                out = self._out
+                if out is None:
+                    # The whole body is here: decode it in one go.
+                    lvl.children.append(
+                        _new_part(self._leaf_headers, self._leaf_ct, self._whole_body(buf[pos:end]))
+                    )
+                    self._pos = nxt
+                    if kind == _T_OPEN:
+                        self._state = _S_HEADERS
+                        self._hscan = nxt
+                    else:
+                        self._stack.pop()
+                        self._closing = lvl
+                        self._state = _S_CLOSE_LINE
+                    return True
+                if end > pos:
+                    out.write(buf[pos:end])
+            elif end > pos:
+                self._collect_write(buf[pos:end])
             self._delimiter(kind, nxt, False)
             return True
         if final:
@@ -632,9 +751,7 @@ class MimeParser:
             data = self._take_collect()
             lvl.preamble = None if at_start and not data else data
         elif st == _S_BODY:
-            out = self._out
-            self._out = None
-            lvl.children.append(_new_part(self._leaf_headers, self._leaf_ct, out.finish()))  # type: ignore[union-attr]
+            lvl.children.append(self._finish_leaf())
         else:
             lvl.children.append(self._finish_closed(self._take_collect()))
         self._pos = nxt
