@@ -292,8 +292,19 @@ def _transcode(data: bytes, encoding: str, declared: bool) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
+#: Declarations that settle the common case at once (UTF-8, nothing to check or rewrite).
+_UTF8_DECLARATIONS = (
+    b'<?xml version="1.0" encoding="UTF-8"?>',
+    b'<?xml version="1.0" encoding="utf-8"?>',
+    b"<?xml version='1.0' encoding='UTF-8'?>",
+    b"<?xml version='1.0' encoding='utf-8'?>",
+)
+
+
 def _prepare(data: bytes, charset: Optional[str], rec: _Recorder) -> bytes:
     """UTF-8 (or ASCII-compatible native) bytes that are safe to give to expat."""
+    if data.startswith(_UTF8_DECLARATIONS) and charset in (None, "utf-8", "UTF-8"):
+        return data  # what the general path below concludes for these
     head = data[:4]
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:2] in (b"<\x00", b"\x00<"):
         # UTF-16: transcode so the DOCTYPE scan below sees ASCII-compatible bytes.
