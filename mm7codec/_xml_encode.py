@@ -517,8 +517,8 @@ _HANDLERS: Dict[type, Callable[..., None]] = {
 # --- the PDU and the envelope ------------------------------------------------------------------
 
 if TYPE_CHECKING:
-    #: ((ElementSpec, field, where), ...) without MM7Version, and the set of fields.
-    _Plan = Tuple[Tuple[Tuple[ElementSpec, str, str], ...], frozenset[str]]
+    #: ((ElementSpec, field, where, simple type?), ...) without MM7Version, and the fields.
+    _Plan = Tuple[Tuple[Tuple[ElementSpec, str, str, bool], ...], frozenset[str]]
 #: (class, version name) -> plan
 _PLANS: Dict[Tuple[Type[PDU], str], _Plan] = {}
 
@@ -534,8 +534,9 @@ def _plan(cls: Type[PDU], version: SchemaVersion) -> _Plan:
             field = element_field(cls, spec.name)
             if field is None:  # a table/model mismatch: a bug, said plainly
                 raise EncodeError(f"{cls.__name__} has no field for {spec.name} ({version.name})")
-            items.append((spec, field, f"{cls.WIRE_NAME}/{spec.name}"))
-        plan = _PLANS[key] = (tuple(items), frozenset(field for _, field, _ in items))
+            simple = _complex_type(version, spec.type) is None
+            items.append((spec, field, f"{cls.WIRE_NAME}/{spec.name}", simple))
+        plan = _PLANS[key] = (tuple(items), frozenset(item[1] for item in items))
     return plan
 
 
@@ -554,7 +555,9 @@ def _write_pdu(w: _Writer, pdu: PDU, mm7_version: str) -> None:
             )
     mm7 = _simple_text(mm7_version, "versionType", version, w.validate, f"{wire}/MM7Version")
     w.out.append(f'<{wire} xmlns="{version.namespace}"><MM7Version>{mm7}</MM7Version>')
-    for spec, field, where in plan:
+    out = w.out
+    validate = w.validate
+    for spec, field, where, simple in plan:
         value = values[field]
         if value is None:
             if spec.min_occurs:
@@ -562,7 +565,12 @@ def _write_pdu(w: _Writer, pdu: PDU, mm7_version: str) -> None:
                     f"{wire}/{spec.name} ({cls.__name__}.{field}) is mandatory in {version.name}"
                 )
             continue
-        w.element(spec.name, spec.type, value, where)
+        if simple and not isinstance(value, Address):
+            # What element() does for a simple type, without the lookups.
+            text = _simple_text(value, spec.type, version, validate, where)
+            out.append(f"<{spec.name}>{text}</{spec.name}>")
+        else:
+            w.element(spec.name, spec.type, value, where)
     for extension in pdu.extensions:
         if w.validate:
             _check_fragment(extension.xml, f"{wire} extension {extension.name}", single=True)
