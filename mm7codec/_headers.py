@@ -53,12 +53,18 @@ def parse_header_block(block: str) -> Tuple[List[Tuple[str, str]], List[str]]:
     lines that were not headers (no colon), which the caller reports.
     """
     if "\n " not in block and "\n\t" not in block and block[:1] not in _FOLD_START:
-        # No folding (the usual case): one partition per line.
-        split = [line.partition(":") for line in block.split("\n")]
-        headers = [
-            (name.strip(), value.strip()) for name, sep, value in split if sep and name.strip()
-        ]
-        if len(headers) == len(split) - 1 and not split[-1][0]:
+        # No folding (the usual case): one partition per line; anything odd
+        # goes to the general loop below.
+        headers = []
+        for line in block.split("\n"):
+            name, sep, value = line.partition(":")
+            name = name.strip()
+            if not sep or not name:
+                if line:
+                    break
+                continue
+            headers.append((name, value.strip()))
+        else:
             return headers, []
     headers = []
     bad: List[str] = []

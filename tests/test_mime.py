@@ -31,7 +31,9 @@ def test_lf_only_padding_and_junk() -> None:
 
 
 def test_missing_close_delimiter_keeps_data() -> None:
-    root, defects = parse_variants(body(b"Content-Type: text/plain\r\n\r\nabc", close=False)[:-2], CT)
+    root, defects = parse_variants(
+        body(b"Content-Type: text/plain\r\n\r\nabc", close=False)[:-2], CT
+    )
     assert root.parts[0].data == b"abc"
     assert kinds(defects) == ["missing-close-delimiter"]
 
@@ -61,7 +63,7 @@ def test_transfer_encoding_header_ignored() -> None:
         (Limits(max_header_size=50), b"--b b\r\nX: " + b"y" * 200, "max_header_size"),
         (
             Limits(max_depth=1),
-            body(b'Content-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nx\r\n--c--'),
+            body(b"Content-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nx\r\n--c--"),
             "max_depth",
         ),
     ],
@@ -105,3 +107,98 @@ def test_file_part_round_trip(tmp_path: object) -> None:
     part = Part.multipart("mixed", [Part.file(path), Part.text("hello")])
     assert part.parts[0].content_type.mime_type == "image/jpeg"
     assert parse_entity(to_bytes(part)) == part
+
+
+# -- fast paths (decode in one go, regular base64, struct-cut base64 lines) ---------------
+
+
+def _b64_layout(raw: bytes, width: int, eol: bytes, trailer: bytes) -> bytes:
+    import base64
+
+    flat = base64.b64encode(raw)
+    return eol.join(flat[i : i + width] for i in range(0, len(flat), width)) + trailer
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 700, 768, 769, 3000])
+@pytest.mark.parametrize("width", [76, 64, 4, 75, 2000])
+@pytest.mark.parametrize("eol", [b"\r\n", b"\n"])
+def test_base64_layouts_decode_alike_every_way(size: int, width: int, eol: bytes) -> None:
+    # Regular layouts take the one-call path, irregular ones (odd widths) the
+    # general decoder: the data and the defects must not depend on which.
+    raw = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    enc = _b64_layout(raw, width, eol, eol if size % 2 else b"")
+    data = body(b"Content-Transfer-Encoding: base64\r\n\r\n" + enc)
+    root, defects = parse_variants(data, CT)
+    assert root.parts[0].data == raw
+    assert [k for k in kinds(defects) if k != "bare-lf"] == []
+
+
+@pytest.mark.parametrize(
+    ("junk", "kind"),
+    [
+        (b"!", "base64-invalid-characters"),
+        (b"A", "agree"),  # a shifted quantum: whatever the general decoder makes of it
+        (b"=", "base64-data-after-padding"),
+        (b" ", None),
+        (b"\r\n", None),
+    ],
+)
+@pytest.mark.parametrize("where", [0, 77, 1500, -3])
+def test_base64_defects_found_behind_the_fast_path(junk: bytes, kind: object, where: int) -> None:
+    raw = bytes(range(256)) * 8 + b"xy"
+    enc = bytearray(_b64_layout(raw, 76, b"\r\n", b""))
+    enc[where:where] = junk
+    data = body(b"Content-Transfer-Encoding: base64\r\n\r\n" + bytes(enc))
+    root, defects = parse_variants(data, CT)
+    # parse_variants checked that whole-buffer (one-call path) and 1-byte feeds
+    # (general decoder) agree on data and defects.
+    if kind == "agree":
+        return
+    if kind is not None:
+        assert kind in kinds(defects)
+    else:
+        assert root.parts[0].data == raw
+        assert kinds(defects) == []
+
+
+@pytest.mark.parametrize(
+    "size", [0, 1, 56, 57, 58, 57 * 1150 - 1, 57 * 1150, 57 * 1150 + 1, 57 * 2300 + 5]
+)
+def test_base64_writer_lines(size: int) -> None:
+    import base64
+
+    from mm7codec._mime import _B64_CHUNK_IN, _b64_lines
+
+    raw = (bytes(range(256)) * (size // 256 + 1))[:size]
+    chunks = [raw[i : i + _B64_CHUNK_IN] for i in range(0, len(raw), _B64_CHUNK_IN)]
+    expected = base64.encodebytes(raw).replace(b"\n", b"\r\n")[:-2]
+    assert b"".join(_b64_lines(iter(chunks))) == expected
+    part = Part.bytes(raw, "image/jpeg")
+    assert parse_entity(to_bytes(part)) == part
+
+
+def test_content_type_is_immutable_and_shared_safely() -> None:
+    from mm7codec._headers import ContentType, parse_content_type
+
+    a, ok = parse_content_type('text/plain; charset="utf-8"; format=flowed')
+    b, _ = parse_content_type('text/plain; charset="utf-8"; format=flowed')
+    assert ok and a == b == ContentType(
+        "text", "plain", [("charset", "utf-8"), ("format", "flowed")]
+    )
+    with pytest.raises(AttributeError):
+        a.type = "image"  # type: ignore[misc]
+    assert parse_content_type('multipart/mixed; boundary="a;b"; x=1')[0].params["boundary"] == "a;b"
+    assert parse_content_type('a/b; t="q\\"x"')[0].params["t"] == 'q"x'
+    assert parse_content_type("a/b; n*=utf-8''%C3%A9")[0].params["n"] == "\u00e9"
+
+
+def test_part_info_fields() -> None:
+    from mm7codec._headers import ContentType
+    from mm7codec._part import PartInfo
+
+    ct = ContentType("image", "png")
+    info = PartInfo((("Content-Type", "image/png"),), ct)
+    headers, content_type = info
+    assert info.headers == headers == (("Content-Type", "image/png"),)
+    assert info.content_type is content_type is ct
+    assert "PartInfo(" in repr(info)
