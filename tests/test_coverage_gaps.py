@@ -685,3 +685,32 @@ def test_value_to_data_fallbacks() -> None:
     }
     assert value_to_data((1, "a")) == [1, "a"]
     assert value_to_data(Path("a") / "b") == str(Path("a") / "b")
+
+
+def test_parse_href_forms() -> None:
+    from mm7codec._decoder import _parse_href
+
+    assert _parse_href(" cid:x ") == ("x", "href-whitespace")
+    assert _parse_href("cid: x") == ("x", "href-cid-space")
+    assert _parse_href("cid:<x>") == ("x", "href-with-brackets")
+    assert _parse_href("x") == ("x", "href-missing-cid-prefix")
+    assert _parse_href("cid:a%40b") == ("a@b", "")
+
+
+def test_href_names_a_leaf_after_a_nested_multipart_without_it() -> None:
+    inner = multipart([text_part("<n1>", b"nested")], "in")
+    nested = part(['Content-Type: multipart/mixed; boundary="in"', "Content-ID: <m>"], inner)
+    body = multipart([soap(), nested, text_part("<c>", b"target")])
+    message = decode(body, 'multipart/related; boundary=b; start="<s>"')
+    assert message.content is not None and message.content.data == b"target"
+    assert message.defects == ()
+
+
+def test_spec_null_field_is_omitted() -> None:
+    message = message_from_spec(
+        {
+            "pdu": "SubmitReq",
+            "fields": {"recipients": "15551234567", "subject": None},
+        }
+    )
+    assert message.pdu.subject is None
