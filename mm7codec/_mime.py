@@ -116,6 +116,7 @@ _T_CLOSE = 3
 # Base64 at least this long is first tried with _a2b_regular.
 _B64_REGULAR_MIN = 1024
 _RAW_CTES = frozenset(("7bit", "8bit", "binary"))
+_RAW_OR_NONE = frozenset(("", "7bit", "8bit", "binary"))
 _TEXT_PLAIN = ContentType("text", "plain")
 _MESSAGE_RFC822 = ContentType("message", "rfc822")
 _new_part = Part._parsed
@@ -127,13 +128,14 @@ _CT_NAME_LENGTHS = frozenset(
 class _Level:
     """One open multipart."""
 
-    __slots__ = ("children", "ct", "delim", "headers", "needle", "preamble")
+    __slots__ = ("children", "ct", "delim", "digest", "headers", "needle", "preamble")
 
     def __init__(self, headers: Headers, ct: ContentType, boundary: str) -> None:
         self.headers = headers
         self.ct = ct
         self.delim = b"--" + boundary.encode("latin-1", "replace")
         self.needle = b"\n" + self.delim
+        self.digest = ct.subtype == "digest"
         self.children: List[Part] = []
         self.preamble: Optional[bytes] = None
 
@@ -184,6 +186,31 @@ def _a2b_regular(data: bytes) -> Optional[bytes]:
     except binascii.Error:
         return None
     return out if len(out) == (chars >> 2) * 3 - pad else None
+
+
+class _Bail(Exception):
+    """The whole-message splitter gives the message to the state machine."""
+
+
+def _a2b_clean(data: bytes) -> Optional[bytes]:
+    """Base64 that is only alphabet, line breaks and final padding, decoded; else ``None``."""
+    if len(data) >= _B64_REGULAR_MIN:
+        decoded = _a2b_regular(data)
+        if decoded is not None:
+            return decoded
+    rest = data.translate(None, _B64_ALPHABET)
+    if not rest or not rest.translate(None, b"\r\n"):
+        if not (len(data) - len(rest)) & 3:
+            return _A2B(data)
+    elif not rest.translate(None, b"\r\n="):
+        pad = rest.count(b"=")
+        if (
+            pad <= 2
+            and data.rstrip(b"\r\n").endswith(b"=" * pad)
+            and not (len(data) - len(rest) + pad) & 3
+        ):
+            return _A2B(data)
+    return None
 
 
 class _Base64Decoder:
@@ -350,6 +377,11 @@ class MimeParser:
         sink_factory: Optional[SinkFactory] = None,
     ) -> None:
         self._limits = limits
+        # Read once: Limits attributes are slower to read than our own.
+        self._max_message = limits.max_message_size
+        self._max_parts = limits.max_parts
+        self._max_header = limits.max_header_size
+        self._spool = limits.spool_threshold
         self.defects = defects if defects is not None else DefectRecorder()
         self._sink_factory = sink_factory
         self._buf = b""
@@ -373,11 +405,14 @@ class MimeParser:
         self._closing: Optional[_Level] = None
         self._cte = ""
         self._state = _S_HEADERS
+        self._first: Optional[bytes] = None
+        self._defer = False
         if content_type is not None:
             hdrs: List[Tuple[str, str]] = [("Content-Type", content_type)]
             if transfer_encoding:
                 hdrs.append(("Content-Transfer-Encoding", transfer_encoding))
             self._start_entity(tuple(hdrs))
+            self._defer = self._state == _S_PREAMBLE and sink_factory is None
 
     # -- public ------------------------------------------------------------
 
@@ -391,13 +426,28 @@ class MimeParser:
         if not n:
             return
         self._total += n
-        if self._total > self._limits.max_message_size:
+        if self._total > self._max_message:
             raise LimitExceededError(
                 f"message larger than {self._limits.max_message_size} bytes",
                 limit="max_message_size",
                 value=self._limits.max_message_size,
                 offset=self._limits.max_message_size,
             )
+        if self._first is not None:
+            # A second chunk: the message streams after all.
+            first = self._first
+            self._first = None
+            self._feed(first)
+        elif self._defer:
+            # Held until close() or the next chunk: a message that arrives
+            # whole is split in one pass (_whole_tree).
+            self._defer = False
+            self._first = data
+            return
+        self._feed(data)
+
+    def _feed(self, data: bytes) -> None:
+        n = len(data)
         if self._state == _S_ROOT_BODY:
             self._base += n
             out = self._out
@@ -425,6 +475,16 @@ class MimeParser:
         if self._state == _S_DONE:
             assert self._root is not None
             return self._root
+        if self._first is not None:
+            first = self._first
+            self._first = None
+            root = self._whole_tree(first)
+            if root is not None:
+                self._root = root
+                self._state = _S_DONE
+                self._stack = []
+                return root
+            self._feed(first)
         self._run(True)
         self._finish_eof()
         self._state = _S_DONE
@@ -448,11 +508,11 @@ class MimeParser:
     def _start_entity(self, headers: Headers) -> None:
         """Set up for the body of an entity whose header block was just read."""
         self._nparts += 1
-        if self._nparts > self._limits.max_parts:
+        if self._nparts > self._max_parts:
             raise self._limit(
                 "max_parts", self._limits.max_parts, f"more than {self._limits.max_parts} parts"
             )
-        if self._stack and self._stack[-1].ct.subtype == "digest":
+        if self._stack and self._stack[-1].digest:
             default = _MESSAGE_RFC822
         else:
             default = _TEXT_PLAIN
@@ -531,7 +591,7 @@ class MimeParser:
     def _whole_body(self, data: bytes) -> _Body:
         """The body of a leaf that arrived in one piece (no sink made yet)."""
         cte = self._cte
-        if len(data) <= self._limits.spool_threshold:
+        if len(data) <= self._spool:
             if cte == "base64":
                 if len(data) >= _B64_REGULAR_MIN:
                     decoded = _a2b_regular(data)
@@ -700,9 +760,11 @@ class MimeParser:
                 out = self._out
                 if out is None:
                     # The whole body is here: decode it in one go.
-                    lvl.children.append(
-                        _new_part(self._leaf_headers, self._leaf_ct, self._whole_body(buf[pos:end]))
-                    )
+                    if self._cte in _RAW_OR_NONE and end - pos <= self._spool:
+                        whole: _Body = _BytesBody(buf[pos:end])
+                    else:
+                        whole = self._whole_body(buf[pos:end])
+                    lvl.children.append(_new_part(self._leaf_headers, self._leaf_ct, whole))
                     self._pos = nxt
                     if kind == _T_OPEN:
                         self._state = _S_HEADERS
@@ -846,7 +908,7 @@ class MimeParser:
                     self._defect("missing-header-separator", "delimiter inside a header block")
                     block_end, body = d, d
             if block_end < 0:
-                if n - pos > limits.max_header_size:
+                if n - pos > self._max_header:
                     raise self._limit(
                         "max_header_size",
                         limits.max_header_size,
@@ -858,7 +920,7 @@ class MimeParser:
                 else:
                     self._hscan = max(pos, n - 2)
                     return False
-        if block_end - pos > limits.max_header_size:
+        if block_end - pos > self._max_header:
             raise self._limit(
                 "max_header_size",
                 limits.max_header_size,
@@ -873,6 +935,151 @@ class MimeParser:
         self._pos = body
         self._start_entity(tuple(headers))
         return True
+
+    # -- a message that arrived in one piece ---------------------------------
+
+    def _whole_tree(self, buf: bytes) -> Optional[Part]:
+        """Split a whole multipart message in one pass, or ``None``.
+
+        Only for messages the state machine would take without a single
+        defect: CRLF everywhere, delimiters followed by CRLF (no transport
+        padding), no folded or malformed headers, base64 in whole quanta,
+        raw or base64 bodies only, every limit respected. Anything else
+        returns ``None`` before any side effect, and the state machine
+        parses the same bytes (and reports what it finds).
+        """
+        lvl = self._stack[0]
+        nparts = self._nparts
+        try:
+            children, preamble, pos, eol = self._whole_multipart(buf, 0, lvl, 1)
+        except _Bail:
+            self._nparts = nparts
+            return None
+        epilogue: Optional[bytes] = None
+        if eol:
+            epilogue = buf[pos:]
+            if len(epilogue) > self._max_header:
+                self._nparts = nparts
+                return None
+        return _new_part(lvl.headers, lvl.ct, None, tuple(children), preamble, epilogue)
+
+    def _whole_delim(self, buf: bytes, pos: int, lvl: _Level) -> Tuple[int, int, bool]:
+        """The delimiter ending the data at ``pos``: (data end, next position, close?).
+
+        The data end is ``-1`` for a delimiter right at ``pos`` (a line start).
+        """
+        if buf.startswith(lvl.delim, pos):
+            k = pos + len(lvl.delim)
+            two = buf[k : k + 2]
+            if two == b"\r\n":
+                return -1, k + 2, False
+            if two == b"--":
+                return -1, k + 2, True
+            raise _Bail
+        needle = lvl.needle
+        j = buf.find(needle, pos)
+        if j <= pos or buf[j - 1] != 13:
+            raise _Bail
+        k = j + len(needle)
+        two = buf[k : k + 2]
+        if two == b"\r\n":
+            return j - 1, k + 2, False
+        if two == b"--":
+            return j - 1, k + 2, True
+        raise _Bail
+
+    def _whole_multipart(
+        self, buf: bytes, pos: int, lvl: _Level, depth: int
+    ) -> Tuple[List[Part], Optional[bytes], int, bool]:
+        """(children, preamble, position after the close line, close line ended by CRLF)."""
+        if lvl.digest:
+            raise _Bail
+        start = pos
+        end, pos, close = self._whole_delim(buf, start, lvl)
+        if close:
+            raise _Bail  # no parts at all: leave it to the state machine
+        preamble: Optional[bytes] = None if end < 0 else buf[start:end]
+        if preamble is not None and len(preamble) > self._max_header:
+            raise _Bail
+        children: List[Part] = []
+        n = len(buf)
+        while not close:
+            # One part: its header block ...
+            if buf.startswith(b"\r\n", pos):
+                headers: Headers = ()
+                body = pos + 2
+            elif buf.startswith(lvl.delim, pos):
+                raise _Bail  # a delimiter where headers should be
+            else:
+                e = buf.find(b"\r\n\r\n", pos)
+                if e < 0 or e + 2 - pos > self._max_header:
+                    raise _Bail
+                block = buf[pos : e + 2].decode("latin-1")
+                if (
+                    block.count("\n") != block.count("\r\n")
+                    or buf.find(lvl.needle, pos, e + 2) >= 0
+                ):
+                    raise _Bail
+                parsed, bad = parse_header_block(block)
+                if bad:
+                    raise _Bail
+                headers = tuple(parsed)
+                body = e + 4
+            raw_ct: Optional[str] = None
+            raw_cte: Optional[str] = None
+            for name, value in headers:
+                if len(name) not in _CT_NAME_LENGTHS:
+                    continue
+                lname = name.lower()
+                if lname == "content-type":
+                    if raw_ct is None:
+                        raw_ct = value
+                elif lname == "content-transfer-encoding":
+                    if raw_cte is None:
+                        raw_cte = value
+                elif lname == "transfer-encoding":
+                    raise _Bail
+            ct, ok = parse_content_type(raw_ct, _TEXT_PLAIN)
+            self._nparts += 1
+            if not ok or self._nparts > self._max_parts:
+                raise _Bail
+            # ... then its body.
+            if ct.type == "multipart":
+                boundary = (ct.params.get("boundary") or "").rstrip()
+                if not boundary or depth >= self._limits.max_depth:
+                    raise _Bail
+                child = _Level(headers, ct, boundary)
+                kids, pre, after, eol = self._whole_multipart(buf, body, child, depth + 1)
+                if not eol:
+                    raise _Bail
+                end, pos, close = self._whole_delim(buf, after, lvl)
+                epilogue = b"" if end < 0 else buf[after:end]
+                if len(epilogue) > self._max_header:
+                    raise _Bail
+                children.append(_new_part(headers, ct, None, tuple(kids), pre, epilogue))
+                continue
+            cte = (raw_cte or "").strip().lower() if raw_cte else ""
+            end, pos, close = self._whole_delim(buf, body, lvl)
+            if end < 0:
+                end = body
+            if end - body > self._spool:
+                raise _Bail
+            if cte in _RAW_OR_NONE:
+                data = buf[body:end]
+            elif cte == "base64":
+                decoded = _a2b_clean(buf[body:end])
+                if decoded is None:
+                    raise _Bail
+                data = decoded
+            else:
+                raise _Bail
+            children.append(_new_part(headers, ct, _BytesBody(data)))
+        # The close delimiter's line.
+        if pos >= n:
+            return children, preamble, n, False
+        if buf[pos : pos + 2] != b"\r\n":
+            raise _Bail
+        return children, preamble, pos + 2, True
 
     def _finish_eof(self) -> None:
         st = self._state

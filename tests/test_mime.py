@@ -202,3 +202,57 @@ def test_part_info_fields() -> None:
     assert info.headers == headers == (("Content-Type", "image/png"),)
     assert info.content_type is content_type is ct
     assert "PartInfo(" in repr(info)
+
+
+def _tree(part: Part) -> tuple:  # type: ignore[type-arg]
+    return (
+        part.headers,
+        part.content_type,
+        part.preamble,
+        part.epilogue,
+        part.data,
+        tuple(_tree(p) for p in part.parts),
+    )
+
+
+_NESTED = (
+    b'Content-Type: multipart/mixed; boundary="in"\r\n\r\n'
+    b"--in\r\nContent-Type: text/plain\r\n\r\nx\r\n--in\r\n\r\n\r\n--in--\r\ninner epilogue"
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "fast"),
+    [
+        (body(b"Content-Type: text/plain\r\n\r\nhi"), True),
+        (
+            b"pre\r\n"
+            + body(b"\r\nraw", b"Content-Transfer-Encoding: base64\r\n\r\nQUJD")
+            + b"epi",
+            True,
+        ),
+        (b"\r\n" + body(_NESTED, b"Content-Type: a/b\r\n\r\n"), True),
+        (body(b"Content-Transfer-Encoding: base64\r\n\r\nQUI="), True),
+        (body(b"Content-Type: text/plain\r\n\r\nhi")[:-2], True),  # no CRLF after the close
+        (body(b"Content-Transfer-Encoding: base64\r\n\r\nQU!I"), False),  # a defect
+        (body(b"Content-Type: text/plain\n\nhi"), False),  # bare LF
+        (body(b"X: a\r\n folded\r\n\r\nhi"), True),  # folding is legal
+        (body(b"Content-Transfer-Encoding: quoted-printable\r\n\r\na=3Db"), False),
+        (b"--b b  \r\n\r\nhi\r\n--b b--\r\n", False),  # transport padding
+    ],
+)
+def test_whole_message_splitter_matches_state_machine(data: bytes, fast: bool) -> None:
+    from mm7codec._errors import DefectRecorder
+    from mm7codec._mime import MimeParser
+
+    assert (MimeParser(CT)._whole_tree(data) is not None) is fast
+    whole_defects, stream_defects = DefectRecorder(), DefectRecorder()
+    whole = MimeParser(CT, defects=whole_defects)
+    whole.feed(data)
+    stream = MimeParser(CT, defects=stream_defects)
+    stream.feed(data[:1])  # a second chunk: the state machine
+    stream.feed(data[1:])
+    assert _tree(whole.close()) == _tree(stream.close())
+    assert [(d.kind, d.detail) for d in whole_defects.defects] == [
+        (d.kind, d.detail) for d in stream_defects.defects
+    ]
