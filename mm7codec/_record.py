@@ -12,7 +12,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Dict, Iterator, List, Optional, Tuple, Type, TypeVar
+    from typing import Any, Dict, Iterator, Optional, Tuple, Type, TypeVar
 
     _T = TypeVar("_T")
 
@@ -71,9 +71,8 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
             values[spec.name] = spec.default
         else:
             raise TypeError(f"{type(self).__name__}() missing required argument {spec.name!r}")
-    extra = set(kwargs) - {s.name for s in specs[: len(args)]}
-    if extra:
-        raise TypeError(f"{type(self).__name__}() got unexpected arguments {sorted(extra)}")
+    if kwargs:  # every field name was popped above or raised as a duplicate
+        raise TypeError(f"{type(self).__name__}() got unexpected arguments {sorted(kwargs)}")
     post_init = getattr(self, "__post_init__", None)
     if post_init is not None:
         post_init()
@@ -117,7 +116,14 @@ def _own_or_inherited(klass: type, name: str, generic: Any) -> Any:
 
 
 def record(cls: Optional[type] = None, /, *, frozen: bool = True, **_ignored: Any) -> Any:
-    """Class decorator: a frozen record with fields from the class annotations."""
+    """Class decorator: a frozen record with fields from the class annotations.
+
+    Records are always frozen (``frozen=True`` is accepted because type checkers
+    read the decorator as ``dataclasses.dataclass``); other dataclass options
+    are ignored.
+    """
+    if not frozen:
+        raise TypeError("record() makes frozen records only")
 
     def wrap(klass: type) -> type:
         specs: Dict[str, _Field] = {}
@@ -142,16 +148,17 @@ def record(cls: Optional[type] = None, /, *, frozen: bool = True, **_ignored: An
                     setattr(klass, name, value.default)
         klass._record_fields = tuple(specs.values())  # type: ignore[attr-defined]
         klass.__init__ = _init  # type: ignore[misc]
-        # A hand-written __eq__ / __repr__ in the class or a record base wins.
+        # A hand-written __eq__ / __repr__ / __hash__ in the class or a record
+        # base wins (the None that Python puts in for an __eq__ without a
+        # __hash__ does not: frozen records hash their compared fields).
         if _own_or_inherited(klass, "__eq__", _eq) is None:
             klass.__eq__ = _eq  # type: ignore[assignment,method-assign]
         if _own_or_inherited(klass, "__repr__", _repr) is None:
             klass.__repr__ = _repr  # type: ignore[assignment,method-assign]
-        if frozen:
-            klass.__setattr__ = _setattr  # type: ignore[assignment,method-assign]
-            klass.__delattr__ = _delattr  # type: ignore[assignment,method-assign]
-            if "__hash__" not in klass.__dict__ or klass.__dict__["__hash__"] is None:
-                klass.__hash__ = _hash  # type: ignore[assignment,method-assign]
+        if _own_or_inherited(klass, "__hash__", _hash) is None:
+            klass.__hash__ = _hash  # type: ignore[assignment,method-assign]
+        klass.__setattr__ = _setattr  # type: ignore[assignment,method-assign]
+        klass.__delattr__ = _delattr  # type: ignore[assignment,method-assign]
         return klass
 
     return wrap if cls is None else wrap(cls)
@@ -217,7 +224,3 @@ def iter_items(obj: Any) -> Iterator[Tuple[str, Any]]:
     values = obj.__dict__
     for spec in obj._record_fields:
         yield spec.name, values[spec.name]
-
-
-def as_list(obj: Any) -> List[Any]:
-    return [v for _, v in iter_items(obj)]
