@@ -1,0 +1,212 @@
+"""mm7codec.testing: the simulator's lifecycle and the gateway's verdict on each answer.
+
+127.0.0.1 only; waiting is done with queues and events, never with sleeps.
+"""
+
+from __future__ import annotations
+
+import io
+import queue
+import sys
+import threading
+import types
+from typing import Callable, Iterable, Iterator, List
+
+import pytest
+
+import mm7codec as mm7
+from mm7codec import testing
+from mm7codec.http import TransportError, make_wsgi_app, send
+from mm7codec.testing import GatewaySimulator, ServerThread
+
+AUTH = ("user", "pass")
+RETRY = 0.01  # the simulator's retry schedule, kept tiny
+
+
+def deliver_message(transaction_id: str = "tx-mo-1") -> mm7.Message:
+    req = mm7.DeliverReq(
+        mms_relay_server_id="sim-relay",
+        sender=mm7.Address.number("15553199144"),
+        recipients=mm7.Recipients(to=[mm7.Address.short_code("12345")]),
+        subject="A picture",
+    )
+    return mm7.Message(req, transaction_id, "REL-6-MM7-1-4", content=mm7.Part.text("look"))
+
+
+def cancel_message(transaction_id: str = "tx-cancel-1") -> mm7.Message:
+    req = mm7.CancelReq(
+        sender_identification=mm7.SenderIdentification(vasp_id="API_KEY", vas_id="12345mms"),
+        message_id="sim-00000001",
+    )
+    return mm7.Message(req, transaction_id, "REL-6-MM7-1-4")
+
+
+@pytest.fixture
+def sim() -> Iterator[GatewaySimulator]:
+    with GatewaySimulator(auth=AUTH) as simulator:
+        yield simulator
+
+
+Script = Callable[[mm7.Message], mm7.Message]
+
+
+def scripted_receiver(script: List[Script]) -> ServerThread:
+    """A raw WSGI receiver that always answers HTTP 200 with ``script[n](request)``."""
+
+    def app(environ, start_response) -> Iterable[bytes]:  # type: ignore[no-untyped-def]
+        body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        request = mm7.decode(body, environ["CONTENT_TYPE"])
+        encoded = mm7.encode(script.pop(0)(request))
+        start_response("200 OK", [*encoded.headers, ("Content-Length", str(len(encoded.body)))])
+        return [encoded.body]
+
+    return ServerThread(app)
+
+
+# --- lifecycle -------------------------------------------------------------------------------
+
+
+def test_start_twice_keeps_one_server_and_stop_is_idempotent() -> None:
+    simulator = GatewaySimulator(auth=AUTH)
+    assert simulator.start() is simulator
+    assert simulator.start() is simulator  # already running: no second thread
+    try:
+        reply = send(simulator.url, cancel_message(), auth=AUTH, timeout=10)
+        assert reply.raise_for_status().transaction_id == "tx-cancel-1"
+    finally:
+        simulator.stop()
+    simulator.stop()  # a second stop only closes the (closed) socket again
+
+
+def test_server_thread_stopped_without_being_started_releases_its_port() -> None:
+    server = ServerThread(make_wsgi_app(lambda message: None))
+    server.stop()
+    with pytest.raises(TransportError, match="ConnectionRefusedError") as info:
+        send(server.url, cancel_message(), timeout=10)
+    assert info.value.retryable and not info.value.request_sent
+
+
+def test_server_errors_other_than_transport_ones_keep_their_traceback() -> None:
+    server = ServerThread(make_wsgi_app(lambda message: None))
+    stderr = io.StringIO()
+    try:
+        original, sys.stderr = sys.stderr, stderr
+        try:
+            try:
+                raise ConnectionResetError("peer hung up")
+            except OSError:
+                server._server.handle_error(None, ("127.0.0.1", 1))
+            assert stderr.getvalue() == ""  # a hang-up is part of the tests
+            try:
+                raise ValueError("a bug in the server")
+            except ValueError:
+                server._server.handle_error(None, ("127.0.0.1", 1))
+        finally:
+            sys.stderr = original
+    finally:
+        server.stop()
+    assert "ValueError: a bug in the server" in stderr.getvalue()
+
+
+# --- sender -> simulator ---------------------------------------------------------------------
+
+
+def test_cancel_is_recorded_and_answered_with_a_default_cancel_rsp(sim: GatewaySimulator) -> None:
+    reply = send(sim.url, cancel_message(), auth=AUTH, timeout=10)
+    assert isinstance(reply.pdu, mm7.CancelRsp)
+    assert reply.status is not None and reply.status.code == mm7.StatusCode.SUCCESS
+    assert reply.transaction_id == "tx-cancel-1"
+    [received] = sim.received
+    assert isinstance(received.pdu, mm7.CancelReq)
+    assert received.pdu.message_id == "sim-00000001"
+    assert sim.next_received(timeout=5) == received
+
+
+def test_fail_next_without_status_passes_the_request_through(sim: GatewaySimulator) -> None:
+    sim.fail_next(None)
+    reply = send(sim.url, cancel_message(), auth=AUTH, timeout=10)
+    assert reply.status is not None and reply.status.code == 1000
+    assert len(sim.received) == 1
+
+
+# --- simulator -> receiver: the gateway's verdict --------------------------------------------
+
+
+def test_fault_under_http_200_is_not_accepted(sim: GatewaySimulator) -> None:
+    script: List[Script] = [
+        lambda request: request.error_response(mm7.StatusCode.SERVICE_UNAVAILABLE),
+        lambda request: request.response(),
+    ]
+    with scripted_receiver(script) as receiver:
+        result = sim.deliver(receiver.url, deliver_message(), retry_delay=RETRY)
+    assert [a.ok for a in result.attempts] == [False, True]
+    first = result.attempts[0]
+    assert first.http_status == 200 and first.error is None
+    assert first.reason == "answered by VASPErrorRsp, not DeliverRsp"
+    assert first.response is not None and first.response.is_fault
+    assert result.delivered and result.last.reason == ""
+
+
+def test_other_transaction_id_is_not_accepted(sim: GatewaySimulator) -> None:
+    script: List[Script] = [lambda request: request.response().replace(transaction_id="tx-other")]
+    with scripted_receiver(script) as receiver:
+        result = sim.deliver(receiver.url, deliver_message(), max_attempts=1)
+    [attempt] = result.attempts
+    assert not result.delivered and not attempt.ok
+    assert attempt.reason == "TransactionID 'tx-other' does not match"
+    assert attempt.response is not None
+    assert [d.kind for d in attempt.response.defects] == ["transaction-id-mismatch"]
+
+
+def test_non_success_status_under_http_200_is_not_accepted(sim: GatewaySimulator) -> None:
+    answers = [mm7.StatusCode.PARTIAL_SUCCESS, None]
+
+    def handler(message: mm7.Message) -> object:
+        return answers.pop(0)
+
+    with ServerThread(make_wsgi_app(handler)) as receiver:
+        result = sim.deliver(receiver.url, deliver_message(), retry_delay=RETRY)
+    first, second = result.attempts
+    assert first.http_status == 200 and not first.ok
+    assert first.reason == "status 1100"
+    assert second.ok and result.delivered
+
+
+def test_answer_after_the_deadline_by_the_clock_is_not_accepted(
+    sim: GatewaySimulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The socket timeout bounds each read, not the whole answer; the gateway
+    # also checks the total. A fake clock in mm7codec.testing makes the first
+    # attempt take 11 s without waiting for them.
+    ticks = iter([0.0, 11.0, 100.0, 100.5])
+    monkeypatch.setattr(testing, "time", types.SimpleNamespace(monotonic=lambda: next(ticks)))
+    with ServerThread(make_wsgi_app(lambda message: None)) as receiver:
+        result = sim.deliver(receiver.url, deliver_message(), retry_delay=RETRY, timeout=10.0)
+    first, second = result.attempts
+    assert first.http_status == 200 and first.response is not None
+    assert first.elapsed == 11.0 and not first.ok
+    assert first.reason == "answered after 11.0 s"
+    assert second.ok and second.elapsed == 0.5
+
+
+def test_stop_cuts_the_retry_wait_short(sim: GatewaySimulator) -> None:
+    calls: queue.Queue[str] = queue.Queue()
+
+    def handler(message: mm7.Message) -> object:
+        calls.put(message.transaction_id)
+        return mm7.StatusCode.SERVICE_UNAVAILABLE
+
+    def stopper() -> None:
+        calls.get(timeout=10)  # the first attempt has reached the receiver
+        sim.stop()
+
+    thread = threading.Thread(target=stopper)
+    with ServerThread(make_wsgi_app(handler)) as receiver:
+        thread.start()
+        # A gateway's retry schedule: without stop() this would wait 4 x 60 s.
+        result = sim.deliver(receiver.url, deliver_message(), retry_delay=60.0)
+        thread.join(timeout=10)
+    assert not thread.is_alive()
+    [attempt] = result.attempts
+    assert not result.delivered and attempt.reason == "HTTP 500"
+    assert calls.empty()  # no second attempt was made
