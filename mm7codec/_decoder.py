@@ -120,7 +120,14 @@ class Decoder:
             self._take_blank_tail()
             self._decide(final=True)
         if self._mode == "xml":
-            return self._decode_envelope(b"".join(self._pending), None)
+            # A bare envelope's charset hint is the HTTP Content-Type's (GB2312 MMSCs).
+            label = self._label_ct
+            charset = (
+                label.params.get("charset")
+                if label is not None and not label.is_multipart
+                else None
+            )
+            return self._decode_envelope(b"".join(self._pending), charset)
         assert self._parser is not None
         root = self._parser.close()
         return self._from_tree(root)

@@ -27,10 +27,12 @@ from mm7codec import (
     ContentRef,
     DecodeError,
     Decoder,
+    DeliverRsp,
     EncodedMessage,
     Message,
     Part,
     SchemaVersion,
+    Status,
     StatusError,
     decode,
     decode_http,
@@ -495,3 +497,13 @@ def test_decode_http_500_fault_response() -> None:
 def test_decode_http_malformed(raw: bytes) -> None:
     with pytest.raises(DecodeError):
         decode_http(raw)
+
+
+def test_bare_envelope_takes_its_charset_from_the_http_content_type() -> None:
+    # Chinese MMSCs send GB2312 envelopes; without an XML declaration the
+    # HTTP Content-Type's charset is the only hint.
+    message = Message(DeliverRsp(status=Status(1000, "成功")), "t1")
+    xml = encode(message).body.decode("utf-8").split("?>", 1)[1]
+    decoded = decode(xml.encode("gb2312"), 'text/xml; charset="GB2312"')
+    assert decoded == message
+    assert decoded.defects == ()
