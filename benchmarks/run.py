@@ -197,6 +197,26 @@ def our_encode_mms(image: bytes, text: bytes) -> bytes:
     return b"".join(chunks)
 
 
+def mm7_message(image: bytes, text: bytes) -> mm7codec.Message:
+    """The same MMS as a SubmitReq message, for the end-to-end encode row."""
+    content = Part.multipart(
+        "related",
+        [
+            Part.bytes(SMIL, "application/smil", content_id="smil"),
+            Part.bytes(text, "text/plain; charset=utf-8", content_id="text"),
+            Part.bytes(image, "image/jpeg", content_id="image"),
+        ],
+        params={"type": "application/smil", "start": "<smil>"},
+        content_id="content",
+    )
+    pdu = mm7codec.SubmitReq(
+        sender_identification=mm7codec.SenderIdentification(vasp_id="KEY", vas_id="12345mms"),
+        recipients=mm7codec.Recipients(to=[mm7codec.Address.number("15553199144")]),
+        subject="Benchmark",
+    )
+    return mm7codec.Message(pdu, "bench-1", content=content)
+
+
 MEM_CHILD = r"""
 import os, resource, sys, tempfile
 sys.path.insert(0, {root!r})
@@ -284,7 +304,16 @@ def main() -> int:
     )
     row("MMS base64, 64 KiB feeds", len(body), t["f64k"], f"{t['ours'] / t['f64k']:.0%} of whole")
     row("MMS base64, 4 KiB feeds", len(body), t["f4k"], f"{t['ours'] / t['f4k']:.0%} of whole")
-    results.append(("decode 400 KB base64 ≥ 70 % of a2b_base64", f"{r_a2b:.0%}", r_a2b >= 0.70))
+    # DESIGN.md §4 sets the decode targets for the whole decode into a Message
+    # (MIME, XML and model): the end-to-end rows decide; MIME-only rows inform.
+    r_e2e = t["a2b"] / t["e2e"]
+    results.append(
+        (
+            "decode 400 KB base64 MMS into a Message ≥ 70 % of a2b_base64",
+            f"{r_e2e:.0%}",
+            r_e2e >= 0.70,
+        )
+    )
     results.append(
         ("4 KiB feeds ≥ 50 % of whole", f"{t['ours'] / t['f4k']:.0%}", t["ours"] / t["f4k"] >= 0.5)
     )
@@ -308,7 +337,8 @@ def main() -> int:
         t["e2e"],
         f"{t['email'] / t['e2e']:.0f}× email",
     )
-    results.append(("binary parts ≥ 40× stdlib email", f"{r:.0f}×", r >= 40))
+    r = t["email"] / t["e2e"]
+    results.append(("binary parts ≥ 40× stdlib email (end to end)", f"{r:.0f}×", r >= 40))
 
     # Small text message.
     sbody, sct, _ = build_mms(0, binary=False, text_size=2000)
@@ -339,7 +369,10 @@ def main() -> int:
         t["e2e"],
         f"{t['email'] / t['e2e']:.1f}× email",
     )
-    results.append(("4 KB message ≥ 5× stdlib email", f"{r:.1f}×", r >= 5))
+    r = t["email"] / t["e2e"]
+    results.append(
+        ("4 KB message ≥ 5× stdlib email (end to end, XML included)", f"{r:.1f}×", r >= 5)
+    )
     assert feed_parse(1)(sbody, sct) == parse(sbody, sct)
 
     # 5 MB and 50 MB.
@@ -376,9 +409,11 @@ def main() -> int:
     rnd = random.Random(3)
     image = rnd.randbytes(300_000)
     text = b"Hello from the benchmark. " * 8
+    message = mm7_message(image, text)
     t = compare(
         {
             "ours": lambda: our_encode_mms(image, text),
+            "e2e": lambda: mm7codec.encode(message).body,
             "email": lambda: stdlib_encode_mms(image, text),
             "b2a": lambda: binascii.b2a_base64(image),
         },
@@ -394,8 +429,16 @@ def main() -> int:
         t["ours"],
         f"{r1:.1f}× email.generator; {r2:.0%} of b2a_base64",
     )
-    results.append(("encode ≥ 10× email.generator", f"{r1:.1f}×", r1 >= 10))
-    results.append(("encode ≥ 50 % of b2a_base64", f"{r2:.0%}", r2 >= 0.5))
+    row(
+        "encode MMS 300 KB image, end to end (mm7codec.encode, XML included)",
+        len(mm7codec.encode(message).body),
+        t["e2e"],
+        f"{t['email'] / t['e2e']:.1f}× email.generator; {t['b2a'] / t['e2e']:.0%} of b2a_base64",
+    )
+    r1 = t["email"] / t["e2e"]
+    r2 = t["b2a"] / t["e2e"]
+    results.append(("encode ≥ 10× email.generator (end to end)", f"{r1:.1f}×", r1 >= 10))
+    results.append(("encode ≥ 50 % of b2a_base64 (end to end)", f"{r2:.0%}", r2 >= 0.5))
 
     print("\n| input | size | speed | time/msg | vs baselines |\n|---|---|---|---|---|")
     print("\n".join(rows))
