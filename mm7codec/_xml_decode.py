@@ -354,12 +354,9 @@ def _rewrite_utf8(text: str) -> bytes:
                 r"""encoding\s*=\s*(["'])[^"']*\1""", 'encoding="UTF-8"', text[:end], count=1
             )
             text = decl + text[end:]
-    try:
-        return text.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise DecodeError(
-            f"invalid character in envelope: {exc.reason}", offset=exc.start
-        ) from None
+    # ``text`` comes from Python's UTF-16 codec, which refuses lone surrogates,
+    # so it always encodes.
+    return text.encode("utf-8")
 
 
 def _parse(data: bytes) -> Element:
