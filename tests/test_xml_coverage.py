@@ -291,3 +291,10 @@ def test_str_subclass_values_are_written_like_str() -> None:
     data = encode_envelope(message)
     assert b"<Priority>High</Priority>" in data and b"<Subject>a&lt;b</Subject>" in data
     assert decode_envelope(data).pdu.priority == "High"
+
+
+def test_transaction_id_must_be_text() -> None:
+    message = Message(mm7.CancelReq(message_id="m1"), 5, V6)  # type: ignore[arg-type]
+    with pytest.raises(EncodeError, match="TransactionID must be text") as info:
+        encode_envelope(message)
+    assert info.value.status_code == 2007
