@@ -112,13 +112,11 @@ _NAME = st.builds(
 def _param_strategy() -> st.SearchStrategy[Tuple[str, bytes]]:
     """(canonical name, rendered parameter) pairs."""
     plain = st.tuples(_NAME, _TOKEN).map(lambda t: (t[0], f"{t[0]}={t[1]}".encode()))
-    quoted = st.tuples(
-        _NAME, st.text(alphabet="abc xyz;,=()@:/?[]", min_size=0, max_size=10)
-    ).map(lambda t: (t[0], f'{t[0]}="{t[1]}"'.encode()))
+    quoted = st.tuples(_NAME, st.text(alphabet="abc xyz;,=()@:/?[]", min_size=0, max_size=10)).map(
+        lambda t: (t[0], f'{t[0]}="{t[1]}"'.encode())
+    )
     capital = st.tuples(_NAME, _TOKEN).map(lambda t: (t[0], f"{t[0].upper()}={t[1]}".encode()))
-    rfc2231 = st.tuples(
-        _NAME, st.text(alphabet="aé ü;x", min_size=1, max_size=6), _TOKEN
-    ).map(
+    rfc2231 = st.tuples(_NAME, st.text(alphabet="aé ü;x", min_size=1, max_size=6), _TOKEN).map(
         lambda t: (
             t[0],
             f"{t[0]}*0*=utf-8''{_pct(t[1])}; {t[0]}*1={t[2]}".encode(),
@@ -143,7 +141,13 @@ def _params(draw: Callable[..., object], prefix: str) -> bytes:
     return out
 
 
-_LEAF_TYPES = ["text/plain", "text/xml", "application/smil", "image/jpeg", "application/octet-stream"]
+_LEAF_TYPES = [
+    "text/plain",
+    "text/xml",
+    "application/smil",
+    "image/jpeg",
+    "application/octet-stream",
+]
 
 
 def _body_bytes(draw: Callable[..., object], cte: str, eol: bytes) -> bytes:
@@ -167,7 +171,9 @@ def _encode(data: bytes, cte: str, eol: bytes) -> bytes:
 
 
 @st.composite
-def raw_entities(draw: Callable[..., object], max_depth: int = 3, eol: Optional[bytes] = None) -> RawEntity:
+def raw_entities(
+    draw: Callable[..., object], max_depth: int = 3, eol: Optional[bytes] = None
+) -> RawEntity:
     """A MIME entity as bytes, rendered by hand."""
     if eol is None:
         eol = draw(st.sampled_from([b"\r\n", b"\n"]))  # type: ignore[assignment]
@@ -189,7 +195,9 @@ def _entity(draw: Callable[..., object], depth: int, eol: bytes) -> bytes:
     if multipart:
         boundary = _boundary(draw)
         sub = draw(st.sampled_from(["mixed", "related", "alternative"]))
-        ctline = f'Content-Type: multipart/{sub}; boundary="{boundary}"'.encode() + _params(draw, "")
+        ctline = f'Content-Type: multipart/{sub}; boundary="{boundary}"'.encode() + _params(
+            draw, ""
+        )
         if draw(st.booleans()):
             ctline = ctline.replace(b"; ", b";" + eol + b"\t", 1)  # folded
         headers.append(ctline)
@@ -257,7 +265,9 @@ def parts(draw: Callable[..., object], max_depth: int = 2) -> Part:
         sub = draw(st.sampled_from(["plain", "xml"]))
         return Part.text(text, sub, content_id=cid)  # type: ignore[arg-type]
     data = draw(st.binary(max_size=300))
-    ctype = draw(st.sampled_from(["image/jpeg", "application/octet-stream", 'image/gif; name="a b.gif"']))
+    ctype = draw(
+        st.sampled_from(["image/jpeg", "application/octet-stream", 'image/gif; name="a b.gif"'])
+    )
     cte = {"bytes": None, "binary": "binary", "qp": "quoted-printable"}[kind]  # type: ignore[index]
     return Part.bytes(data, ctype, content_id=cid, transfer_encoding=cte)  # type: ignore[arg-type]
 
