@@ -11,8 +11,6 @@ them, ``body`` joins the same bytes once.
 
 from __future__ import annotations
 
-import os
-
 from ._mime import _coalesce, _final_ct, _header_block, _plan_for, _top
 from ._part import Part
 from ._xml import encode_envelope
@@ -143,7 +141,8 @@ def encode(
     root = Part.multipart(
         "related",
         [soap, content],
-        boundary="==MM7-" + os.urandom(12).hex(),
+        # No boundary given: the writer draws one the content does not hold
+        # (a boundary given is the caller's choice, refused on a collision).
         params={"type": "text/xml", "start": f"<{soap_id}>"},
     )
     return EncodedMessage(message, envelope, root)

@@ -431,6 +431,14 @@ _CT_CACHE_SIZE = 256
 _CT_CACHE_VALUE_MAX = 200
 
 
+_BCHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'()+_,-./:=? ")
+
+
+def _valid_boundary(value: str) -> bool:
+    """A boundary RFC 2046 §5.1.1 allows: 1-70 ``bchars``, the last not a space."""
+    return 0 < len(value) <= 70 and not value.endswith(" ") and _BCHARS.issuperset(value)
+
+
 def normalize_content_id(value: Optional[str]) -> Optional[str]:
     """Content-ID without angle brackets and surrounding whitespace (``None`` stays ``None``).
 

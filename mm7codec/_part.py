@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 
 from ._errors import EncodeError
-from ._headers import ContentType, normalize_content_id, parse_content_type
+from ._headers import ContentType, _valid_boundary, normalize_content_id, parse_content_type
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -333,7 +333,7 @@ class Part:
     :meth:`multipart`; the parser builds them for decoded messages.
     """
 
-    __slots__ = ("_body", "_ct", "_headers", "_parts", "epilogue", "preamble")
+    __slots__ = ("_body", "_ct", "_fixed_boundary", "_headers", "_parts", "epilogue", "preamble")
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -341,6 +341,9 @@ class Part:
     _ct: ContentType
     _body: Optional[_Body]
     _parts: Tuple[Part, ...]
+    # True when the caller chose the boundary (Part.multipart(boundary=...)):
+    # the writer uses it or refuses, never replaces it.
+    _fixed_boundary: bool
     preamble: Optional[_Bytes]
     epilogue: Optional[_Bytes]
 
@@ -364,6 +367,7 @@ class Part:
         object.__setattr__(self, "_parts", tuple(parts))
         object.__setattr__(self, "preamble", preamble)
         object.__setattr__(self, "epilogue", epilogue)
+        object.__setattr__(self, "_fixed_boundary", False)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError("Part is immutable")
@@ -386,6 +390,7 @@ class Part:
         _set_parts(self, parts)
         _set_preamble(self, preamble)
         _set_epilogue(self, epilogue)
+        _set_fixed_boundary(self, False)
         return self
 
     # -- constructors ------------------------------------------------------
@@ -469,11 +474,18 @@ class Part:
     ) -> Part:
         """A multipart of ``subtype`` ("mixed" or "multipart/mixed").
 
-        ``boundary`` is kept when it is safe; otherwise (and when omitted) the
-        writer picks one that does not occur in the content.
+        Without ``boundary`` the writer draws a random one that does not occur
+        in the content. An explicit ``boundary`` is the caller's choice and is
+        written as given or not at all: it must be 1 to 70 characters of the
+        RFC 2046 ``bchars`` set, not ending in a space (else ``EncodeError``
+        here), and when its delimiter occurs in the content as written (a raw
+        or quoted-printable body, a preamble or epilogue, a nested boundary
+        starting with it) the writer raises ``EncodeError`` rather than pick
+        another.
 
         Raises:
-            EncodeError: ``subtype`` names another top-level type, or a header is invalid.
+            EncodeError: ``subtype`` names another top-level type, ``boundary``
+                is invalid, or a header is invalid.
         """
         if "/" in subtype:
             top, _, subtype = subtype.partition("/")
@@ -481,6 +493,11 @@ class Part:
                 raise EncodeError(f"not a multipart type: {top}/{subtype}")
         items: List[Tuple[str, str]] = []
         if boundary is not None:
+            if not isinstance(boundary, str) or not _valid_boundary(boundary):
+                raise EncodeError(
+                    f"invalid boundary {boundary!r}: 1 to 70 characters from RFC 2046's"
+                    " bchars, not ending in a space"
+                )
             items.append(("boundary", boundary))
         for name, value in (params or {}).items():
             items.append((name, value))
@@ -490,7 +507,10 @@ class Part:
         for child in children:
             if not isinstance(child, Part):
                 raise EncodeError(f"multipart children must be Part, got {type(child).__name__}")
-        return cls(hdrs, parts=children, content_type=ct, preamble=preamble, epilogue=epilogue)
+        part = cls(hdrs, parts=children, content_type=ct, preamble=preamble, epilogue=epilogue)
+        if boundary is not None:
+            object.__setattr__(part, "_fixed_boundary", True)
+        return part
 
     @classmethod
     def bytes(
@@ -649,6 +669,7 @@ _set_body = Part.__dict__["_body"].__set__
 _set_parts = Part.__dict__["_parts"].__set__
 _set_preamble = Part.__dict__["preamble"].__set__
 _set_epilogue = Part.__dict__["epilogue"].__set__
+_set_fixed_boundary = Part.__dict__["_fixed_boundary"].__set__
 
 
 def _same_bytes(a: _Body, b: _Body) -> bool:

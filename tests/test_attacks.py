@@ -24,6 +24,7 @@ from mm7codec import (
     DEFAULT_MAX_PARTS,
     DecodeError,
     Decoder,
+    EncodeError,
     LimitExceededError,
     Limits,
     Message,
@@ -604,20 +605,17 @@ def test_encoder_picks_a_boundary_not_in_the_content() -> None:
         recipients=Recipients(to=[Address.number("15551234567")]),
         content=ContentRef("cid:c"),
     )
-    trap = b"line\r\n--B\r\n--B--\r\n--==MM7-\r\nend"
-    content = Part.multipart(
-        "mixed",
-        [
-            Part.bytes(
-                trap, "application/octet-stream", content_id="c1", transfer_encoding="binary"
-            ),
-            Part.bytes(trap, "text/plain", content_id="c2", transfer_encoding="8bit"),
-        ],
-        boundary="B",
-        content_id="c",
-    )
+    trap = b"line\r\n--B\r\n--B--\r\n--==MM7-\r\nend\r\n--=_mm7_"
+    children = [
+        Part.bytes(trap, "application/octet-stream", content_id="c1", transfer_encoding="binary"),
+        Part.bytes(trap, "text/plain", content_id="c2", transfer_encoding="8bit"),
+    ]
+    # A boundary the caller chose that occurs in the content is refused, not replaced.
+    chosen = Part.multipart("mixed", children, boundary="B", content_id="c")
+    with pytest.raises(EncodeError, match="boundary"):
+        encode(Message(pdu, "tx", content=chosen))
+    content = Part.multipart("mixed", children, content_id="c")
     encoded = encode(Message(pdu, "tx", content=content))
-    assert 'boundary="B"' not in encoded.content_type
     decoded = decode(encoded.body, encoded.content_type)
     assert decoded.content is not None
     assert [p.data for p in decoded.content.parts] == [trap, trap]
