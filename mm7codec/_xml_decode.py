@@ -462,8 +462,8 @@ def _simple_value(ctx: _Ctx, elem: Element, type_name: str, level: int, where: s
         base, enum = simple.base, simple.enumeration
     if base == "xs:boolean":
         return _boolean(ctx, _text(elem), where)
-    if base == "xs:positiveInteger":
-        return _positive(ctx, _text(elem), where)
+    # No PDU element has a positiveInteger type (DC is read by _dc_list): the
+    # table test test_no_element_is_a_positive_integer keeps that true.
     if enum:
         text = _text(elem)
         if text not in enum:
@@ -478,11 +478,11 @@ def _simple_value(ctx: _Ctx, elem: Element, type_name: str, level: int, where: s
 
 
 def _attributes(
-    ctx: _Ctx, elem: Element, ct: Optional[ComplexType], names: Dict[str, str], where: str
+    ctx: _Ctx, elem: Element, ct: ComplexType, names: Dict[str, str], where: str
 ) -> Dict[str, Any]:
     values: Dict[str, Any] = {}
     attrib = elem.attrib
-    if not attrib and (ct is None or not any(a.required for a in ct.attributes)):
+    if not attrib and not any(a.required for a in ct.attributes):
         return values
     for name, raw in attrib.items():
         field = names.get(name)
@@ -490,7 +490,7 @@ def _attributes(
             if name[:1] != "{":  # namespaced attributes (xmlns-like vendor bits) are ignored
                 ctx.rec.defect("unknown-attribute", f"{where}/@{name}")
             continue
-        spec = ct.attribute(name) if ct is not None else None
+        spec = ct.attribute(name)
         if spec is None:
             ctx.rec.defect("attribute-not-in-version", f"{where}/@{name} in {ctx.version.name}")
             continue
@@ -507,15 +507,23 @@ def _attributes(
             if enum and text not in enum:
                 ctx.rec.defect("enum-value", f"{where}/@{name}={text!r}")
             values[field] = text
-    if ct is not None:
-        for spec in ct.attributes:
-            if spec.required and names.get(spec.name) not in values:
-                ctx.rec.defect("missing-attribute", f"{where}/@{spec.name}")
+    for spec in ct.attributes:
+        if spec.required and names.get(spec.name) not in values:
+            ctx.rec.defect("missing-attribute", f"{where}/@{spec.name}")
     return values
 
 
+def _item_type(version: SchemaVersion, choice: ComplexType, local: str) -> ComplexType:
+    """The type of ``local`` (Number, RFC2822Address...) in an address choice.
+
+    Every choice of every version has all three address kinds, each of a
+    type in the table (test_every_address_choice_has_every_kind).
+    """
+    return version.types[next(s.type for s in choice.children if s.name == local)]
+
+
 def _address_in(
-    ctx: _Ctx, elem: Element, choice: Optional[ComplexType], level: int, where: str
+    ctx: _Ctx, elem: Element, choice: ComplexType, level: int, where: str
 ) -> Optional[Address]:
     """The address inside ``elem`` (a choice of Number/RFC2822Address/ShortCode)."""
     found: Optional[Address] = None
@@ -529,10 +537,7 @@ def _address_in(
             ctx.rec.defect("extra-address", f"{where} holds more than one address")
             continue
         ctx.rec.leaf(child, level + 1, where)
-        item_type = None
-        if choice is not None:
-            spec = choice.child(_split(child.tag)[1])
-            item_type = ctx.version.type(spec.type) if spec is not None else None
+        item_type = _item_type(ctx.version, choice, _split(child.tag)[1])
         values = _attributes(
             ctx, child, item_type, _ADDRESS_ATTRIBUTES, f"{where}/{_split(child.tag)[1]}"
         )
@@ -555,7 +560,7 @@ def _dec_address(ctx: _Ctx, elem: Element, type_name: str, level: int, where: st
         # Plain text in this version (SenderAddress in REL-5-MM7-1-0/1-1).
         if len(elem):
             ctx.rec.defect("typed-address", f"{where} in {ctx.version.name}")
-            return _address_in(ctx, elem, ctx.version.type("addressType"), level, where)
+            return _address_in(ctx, elem, ctx.version.types["addressType"], level, where)
         text = _text(elem)
         if not text:
             ctx.rec.defect("empty-element", where)
@@ -565,18 +570,18 @@ def _dec_address(ctx: _Ctx, elem: Element, type_name: str, level: int, where: st
 
 
 def _dec_recipients(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
-    ct = ctx.version.type(type_name)
+    ct = ctx.version.types[type_name]
     lists: Dict[str, List[Address]] = {"to": [], "cc": [], "bcc": []}
     for child in elem:
         local = _split(child.tag)[1]
         field = local.lower()
-        spec = ct.child(local) if ct is not None else None
+        spec = ct.child(local)
         if field not in lists or spec is None:
             _check_depth(child, level + 1, ctx.rec.limit)
             ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
             continue
         ctx.rec.depth(level + 1)
-        item_type = ctx.version.type(spec.type)
+        item_type = ctx.version.types[spec.type]
         target = lists[field]
         if not len(child):
             address = _address_in(ctx, child, item_type, level + 1, f"{where}/{local}")
@@ -590,8 +595,7 @@ def _dec_recipients(ctx: _Ctx, elem: Element, type_name: str, level: int, where:
                 ctx.rec.defect("unknown-element", f"{where}/{local}/{item.tag} (dropped)")
                 continue
             ctx.rec.leaf(item, level + 2, where)
-            spec_item = item_type.child(_split(item.tag)[1]) if item_type is not None else None
-            attr_type = ctx.version.type(spec_item.type) if spec_item is not None else None
+            attr_type = _item_type(ctx.version, item_type, _split(item.tag)[1])
             values = _attributes(ctx, item, attr_type, _ADDRESS_ATTRIBUTES, f"{where}/{local}")
             values["value"] = item.text or ""
             values["kind"] = kind
@@ -602,13 +606,13 @@ def _dec_recipients(ctx: _Ctx, elem: Element, type_name: str, level: int, where:
 def _dec_sender_identification(
     ctx: _Ctx, elem: Element, type_name: str, level: int, where: str
 ) -> Any:
-    ct = ctx.version.type(type_name)
+    ct = ctx.version.types[type_name]
     values: Dict[str, Any] = {}
     names = {"VASPID": "vasp_id", "VASID": "vas_id", "SenderAddress": "sender_address"}
     for child in elem:
         local = _split(child.tag)[1]
         field = names.get(local)
-        spec = ct.child(local) if ct is not None else None
+        spec = ct.child(local)
         if field is None or spec is None:
             _check_depth(child, level + 1, ctx.rec.limit)
             ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
@@ -622,11 +626,11 @@ def _dec_sender_identification(
 
 
 def _dec_status(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
-    ct = ctx.version.type(type_name)
+    ct = ctx.version.types[type_name]
     values: Dict[str, Any] = {}
     for child in elem:
         local = _split(child.tag)[1]
-        spec = ct.child(local) if ct is not None else None
+        spec = ct.child(local)
         if spec is None or local not in ("StatusCode", "StatusText", "Details"):
             _check_depth(child, level + 1, ctx.rec.limit)
             kind = "element-not-in-version" if local == "StatusText" else "unknown-element"
@@ -651,13 +655,12 @@ def _dec_status(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str
     if "code" not in values:
         ctx.rec.defect("missing-element", f"{where}/StatusCode")
         return None
-    if ct is not None and "text" not in values:
-        spec = ct.child("StatusText")
-        if spec is None:
+    if "text" not in values:
+        if ct.child("StatusText") is None:
             # The type has no StatusText (extendedCancelRsp): the text is the
             # code's spec wording, as a Status built by hand gets it.
             values["text"] = values["code"].default_text
-        elif spec.required:
+        else:  # StatusText is mandatory wherever it exists
             ctx.rec.defect("missing-element", f"{where}/StatusText")
     return make(Status, values)
 
@@ -685,9 +688,9 @@ def _details(rec: _Recorder, elem: Element, level: int) -> str:
     if count != 1 or len(starts) != 1 or starts[0].group().endswith("/>"):
         return canonical
     start = starts[0]
+    # The one start tag found is this element's (a look-alike in a comment or
+    # CDATA would make two), so its end tag follows it.
     close = source.rfind(f"</{start.group(1)}")
-    if close < start.end():
-        return canonical
     raw = source[start.end() : close].strip(_WS)
     try:
         canonical_fragment(raw)
@@ -699,7 +702,7 @@ def _details(rec: _Recorder, elem: Element, level: int) -> str:
 def _attribute_record(cls: type, names: Dict[str, str]) -> Callable[..., Any]:
     def decode(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
         ctx.rec.leaf(elem, level, where)
-        values = _attributes(ctx, elem, ctx.version.type(type_name), names, where)
+        values = _attributes(ctx, elem, ctx.version.types[type_name], names, where)
         if cls is ContentRef and "href" not in values:
             values["href"] = ""
         return make(cls, values)
@@ -710,13 +713,12 @@ def _attribute_record(cls: type, names: Dict[str, str]) -> Callable[..., Any]:
 def _dec_previously_sent_by(
     ctx: _Ctx, elem: Element, type_name: str, level: int, where: str
 ) -> Any:
-    ct = ctx.version.type(type_name)
-    spec = ct.children[0] if ct is not None and ct.children else None
-    item_type = ctx.version.type(spec.type) if spec is not None else None
+    spec = ctx.version.types[type_name].children[0]
+    item_type = ctx.version.types[spec.type]
     entries = []
     for child in elem:
         local = _split(child.tag)[1]
-        if spec is None or local != spec.name:
+        if local != spec.name:
             _check_depth(child, level + 1, ctx.rec.limit)
             ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
             continue
@@ -729,13 +731,12 @@ def _dec_previously_sent_by(
 
 
 def _dec_sent_times(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
-    ct = ctx.version.type(type_name)
-    spec = ct.children[0] if ct is not None and ct.children else None
-    item_type = ctx.version.type(spec.type) if spec is not None else None
+    spec = ctx.version.types[type_name].children[0]
+    item_type = ctx.version.types[spec.type]
     entries = []
     for child in elem:
         local = _split(child.tag)[1]
-        if spec is None or local != spec.name:
+        if local != spec.name:
             _check_depth(child, level + 1, ctx.rec.limit)
             ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
             continue
@@ -854,8 +855,6 @@ def _simple_kind(version: SchemaVersion, type_name: str) -> Tuple[int, Optional[
         base, enum = simple.base, simple.enumeration
     if base == "xs:boolean":
         return _BOOL, None
-    if base == "xs:positiveInteger":
-        return _POS, None
     if enum:
         return _ENUM, frozenset(enum)
     if base in ("xs:string", "statusTextType") or (
@@ -877,24 +876,15 @@ def _fast_simple(elem: Element, arg: Tuple[int, Optional[frozenset[str]]]) -> An
         return text
     if kind == _ENUM:
         return text if text in enum else _SLOW  # type: ignore[operator]
-    if kind == _BOOL:
-        if text in _TRUE:
-            return True
-        return False if text in _FALSE else _SLOW
-    if text.isdigit() and text.isascii():
-        value = int(text)
-        if value > 0:
-            return value
-    return _SLOW
+    # _BOOL: the only kind left (no element is a positiveInteger, see _simple_value).
+    if text in _TRUE:
+        return True
+    return False if text in _FALSE else _SLOW
 
 
-def _attr_table(
-    version: SchemaVersion, ct: Optional[ComplexType], names: Dict[str, str]
-) -> _AttrTable:
+def _attr_table(version: SchemaVersion, ct: ComplexType, names: Dict[str, str]) -> _AttrTable:
     """What :func:`_attributes` accepts without a defect, for one type."""
     table: Dict[str, Tuple[str, int, Optional[frozenset[str]]]] = {}
-    if ct is None:
-        return table, ()
     for name, field in names.items():
         spec = ct.attribute(name)
         if spec is None:
@@ -955,14 +945,13 @@ def _fast_attributes(elem: Element, table: _AttrTable) -> Optional[Dict[str, Any
 
 
 def _address_items(
-    version: SchemaVersion, choice: Optional[ComplexType]
+    version: SchemaVersion, choice: ComplexType
 ) -> Dict[str, Tuple[str, _AttrTable]]:
     """Clark tag -> (kind, attributes) of the address choice, as :func:`_address_in` sees it."""
     ns = "{" + version.namespace + "}"
     items = {}
     for local, kind in _ADDRESS_KINDS.items():
-        spec = choice.child(local) if choice is not None else None
-        item_type = version.type(spec.type) if spec is not None else None
+        item_type = _item_type(version, choice, local)
         items[ns + local] = (kind, _attr_table(version, item_type, _ADDRESS_ATTRIBUTES))
     return items
 
@@ -1037,8 +1026,8 @@ def _fast_fields(elem: Element, arg: Tuple[type, Dict[str, Tuple[str, _FastFn, A
     return make(cls, values)
 
 
-def _fast_status(elem: Element, arg: Tuple[str, str, Any, bool, bool]) -> Any:
-    code_tag, text_tag, text_arg, default_text, text_required = arg
+def _fast_status(elem: Element, arg: Tuple[str, str, Any, bool]) -> Any:
+    code_tag, text_tag, text_arg, default_text = arg
     values: Dict[str, Any] = {}
     for child in elem:
         tag = child.tag
@@ -1063,22 +1052,21 @@ def _fast_status(elem: Element, arg: Tuple[str, str, Any, bool, bool]) -> Any:
     if "code" not in values:
         return _SLOW
     if "text" not in values:
-        if default_text:
-            values["text"] = values["code"].default_text
-        elif text_required:
+        if not default_text:  # StatusText is mandatory wherever it exists
             return _SLOW
+        values["text"] = values["code"].default_text
     return make(Status, values)
 
 
-def _fast_attribute_record(elem: Element, arg: Tuple[type, _AttrTable, bool]) -> Any:
+def _fast_attribute_record(elem: Element, arg: Tuple[type, _AttrTable]) -> Any:
     if len(elem):
         return _SLOW
-    cls, table, is_content = arg
+    cls, table = arg
+    # Content/@href is mandatory in every version: without it this returns _SLOW
+    # and the lenient decoder records the defect and fills in "".
     values = _fast_attributes(elem, table)
     if values is None:
         return _SLOW
-    if is_content and "href" not in values:
-        values["href"] = ""
     return make(cls, values)
 
 
@@ -1097,58 +1085,55 @@ _SENDER_IDENTIFICATION = {
 }
 
 
+def _address_arg(
+    version: SchemaVersion, type_name: str
+) -> Optional[Dict[str, Tuple[str, _AttrTable]]]:
+    """The argument of :func:`_fast_address`: ``None`` where the address is plain text."""
+    ct = version.type(type_name)
+    return _address_items(version, ct) if ct is not None else None
+
+
 def _fast_decoder(
     version: SchemaVersion, field: str, type_name: str
 ) -> Tuple[Optional[_FastFn], Any]:
     """The fast decoder of one PDU field and its precomputed argument (``None``: none)."""
     ns = "{" + version.namespace + "}"
-    ct = version.type(type_name)
     if field not in _DECODERS:
         return _fast_simple, _simple_kind(version, type_name)
     if field in ("sender", "recipient"):
-        return _fast_address, (_address_items(version, ct) if ct is not None else None)
+        return _fast_address, _address_arg(version, type_name)
+    # The types below exist in every version, and their children are the ones
+    # named here (Recipients: To/Cc/Bcc; SenderIdentification: VASPID, VASID,
+    # SenderAddress; Status: StatusCode): tests/test_xml_fastpath.py checks it.
     if field == "recipients":
-        if ct is None:
-            return None, None
-        lists = {}
-        for spec in ct.children:
-            if spec.name.lower() in ("to", "cc", "bcc"):
-                lists[ns + spec.name] = (
-                    spec.name.lower(),
-                    _address_items(version, version.type(spec.type)),
-                )
+        lists = {
+            ns + spec.name: (spec.name.lower(), _address_items(version, version.types[spec.type]))
+            for spec in version.types[type_name].children
+        }
         return _fast_recipients, lists
     if field == "sender_identification":
-        if ct is None:
-            return None, None
         table: Dict[str, Tuple[str, _FastFn, Any]] = {}
-        for local, name in _SENDER_IDENTIFICATION.items():
-            child_spec = ct.child(local)
-            if child_spec is None:
-                continue
-            fn, arg = _fast_decoder(
-                version, "sender" if name == "sender_address" else "", child_spec.type
-            )
-            if fn is not None:
-                table[ns + local] = (name, fn, arg)
+        for spec in version.types[type_name].children:
+            name = _SENDER_IDENTIFICATION[spec.name]
+            if name == "sender_address":
+                table[ns + spec.name] = (name, _fast_address, _address_arg(version, spec.type))
+            else:
+                table[ns + spec.name] = (name, _fast_simple, _simple_kind(version, spec.type))
         return _fast_fields, (SenderIdentification, table)
     if field == "status":
-        if ct is None or ct.child("StatusCode") is None:
-            return None, None
-        text_spec = ct.child("StatusText")
+        text_spec = version.types[type_name].child("StatusText")
         if text_spec is None:
-            return _fast_status, (ns + "StatusCode", "", None, True, False)
-        text_arg = _simple_kind(version, text_spec.type)
+            return _fast_status, (ns + "StatusCode", "", None, True)
         return _fast_status, (
             ns + "StatusCode",
             ns + "StatusText",
-            text_arg,
+            _simple_kind(version, text_spec.type),
             False,
-            text_spec.required,
         )
     if field in _RECORD_ATTRIBUTES:
         cls, names = _RECORD_ATTRIBUTES[field]
-        return _fast_attribute_record, (cls, _attr_table(version, ct, names), cls is ContentRef)
+        attributes = _attr_table(version, version.types[type_name], names)
+        return _fast_attribute_record, (cls, attributes)
     return None, None
 
 
@@ -1199,10 +1184,8 @@ def _decode_pdu(
         if _split(child.tag)[1] == "MM7Version":
             mm7_version = _text(child)
             break
-    try:
-        version, certain = resolve(pdu_ns or tx_ns, mm7_version)
-    except ValueError:  # an absurd MM7Version (thousands of digits): ignore it
-        version, certain = resolve(pdu_ns or tx_ns, None)
+    # resolve() never raises: an absurd MM7Version (thousands of digits) is no version.
+    version, certain = resolve(pdu_ns or tx_ns, mm7_version)
     if not pdu_ns:
         rec.defect("missing-namespace", f"{wire} has no namespace")
     elif not certain:
@@ -1265,11 +1248,11 @@ def _decode_pdu(
             and local in aliases
             and _is_mm7_namespace(ns, pdu_ns)
         ):
+            # Every version has one of the two names, and not ``local``.
             target, kind = aliases[local]
-            entry = plan.get(target)
-            if entry is not None:
-                rec.defect(kind, f"{wire}/{local} where {version.name} has {target}")
-                local = target
+            entry = plan[target]
+            rec.defect(kind, f"{wire}/{local} where {version.name} has {target}")
+            local = target
         if entry is None or local in seen:
             if entry is not None:
                 rec.defect("duplicate-element", f"{wire}/{local}")

@@ -298,3 +298,257 @@ def test_transaction_id_must_be_text() -> None:
     with pytest.raises(EncodeError, match="TransactionID must be text") as info:
         encode_envelope(message)
     assert info.value.status_code == 2007
+
+
+# --- version resolution, namespaces, envelope structure ---------------------------------------
+
+
+def test_element_in_another_mm7_namespace() -> None:
+    other = BASE + "REL-6-MM7-1-3"
+    xml = submit(f'<Priority xmlns="{other}">High</Priority>')
+    message = decoded(xml, ["namespace-mismatch"])
+    assert message.pdu.priority == "High" and message.version.name == V6
+
+
+def test_pdu_not_in_its_version_is_decoded_with_the_latest() -> None:
+    xml = envelope(SENDER + "<CancelID>c1</CancelID>", pdu="extendedCancelReq")
+    xml = xml.replace(BASE + V6, BASE + "REL-5-MM7-1-0").replace(">6.8.0<", ">5.3.0<")
+    message = decoded(xml, ["pdu-not-in-version"])
+    assert message.version == mm7.LATEST and message.mm7_version == "5.3.0"
+    assert message.pdu == mm7.ExtendedCancelReq(
+        sender_identification=mm7.SenderIdentification("v", "s"), cancel_id="c1"
+    )
+
+
+def test_missing_mm7_version() -> None:
+    xml = submit().replace("<MM7Version>6.8.0</MM7Version>", "")
+    message = decoded(xml, ["missing-element"])
+    assert message.mm7_version == "6.8.0" and message.pdu.recipients.to[0].value == "15551234567"
+
+
+def test_mm7_version_after_other_elements_is_found() -> None:
+    xml = submit().replace("<MM7Version>6.8.0</MM7Version>", "")
+    xml = xml.replace("</Recipients>", "</Recipients><MM7Version>6.6.0</MM7Version>")
+    message = decoded(xml, [])
+    assert message.mm7_version == "6.6.0" and message.version.name == V6
+
+
+def test_absurd_mm7_version_in_no_namespace_resolves_to_the_latest() -> None:
+    absurd = "1" * 5000 + ".0"
+    xml = submit(mm7_version=absurd).replace(f'xmlns="{BASE}{V6}"', "")
+    xml = xml.replace(f'xmlns:mm7="{BASE}{V6}"', 'xmlns:mm7="urn:x"')
+    message = decoded(xml, ["missing-namespace", "mm7-version-not-in-schema"])
+    assert message.version == mm7.LATEST and message.mm7_version == absurd
+
+
+def test_envelope_in_another_namespace() -> None:
+    xml = submit().replace(f'xmlns:env="{SOAP}"', 'xmlns:env="urn:not-soap"')
+    message = decoded(xml, ["soap-namespace"])
+    assert message.pdu.sender_identification.vasp_id == "v"
+
+
+def test_envelope_without_a_body() -> None:
+    xml = submit()
+    xml = xml[: xml.index("<env:Body>")] + "</env:Envelope>"
+    with pytest.raises(DecodeError, match="SOAP envelope has no Body"):
+        decode_envelope(xml.encode())
+
+
+def test_second_element_in_the_body() -> None:
+    xml = submit().replace("</env:Body>", '<Other xmlns="urn:v"><x/></Other></env:Body>')
+    message = decoded(xml, ["extra-body-element"])
+    assert isinstance(message.pdu, mm7.SubmitReq)
+
+
+def test_many_distinct_tags_outgrow_the_name_cache() -> None:
+    inner = "".join(f"<x{i}/>" for i in range(4200))
+    message = decode_envelope(submit(f'<Vendor xmlns="urn:v">{inner}</Vendor>').encode())
+    [extension] = message.pdu.extensions
+    assert extension.xml == f'<Vendor xmlns="urn:v">{inner}</Vendor>'
+    assert kinds(message) == ["unknown-element"]
+
+
+# --- SOAP Fault ------------------------------------------------------------------------------
+
+
+def fault(inner: str) -> str:
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><env:Envelope xmlns:env="{SOAP}"><env:Header>'
+        f'<mm7:TransactionID xmlns:mm7="{BASE}{V6}">tx-1</mm7:TransactionID></env:Header>'
+        f"<env:Body><env:Fault>{inner}</env:Fault></env:Body></env:Envelope>"
+    )
+
+
+def test_fault_with_actor_and_unknown_child_and_no_detail() -> None:
+    xml = fault(
+        "<faultcode>env:Client</faultcode><faultstring>bad</faultstring>"
+        "<faultactor>urn:relay</faultactor><Vendor><deep/></Vendor>"
+    )
+    message = decoded(xml, ["fault-without-pdu"])
+    assert message.pdu == mm7.RSErrorRsp(
+        status=mm7.Status(2000, "bad"), fault_code="Client", fault_string="bad"
+    )
+    assert message.pdu.status.details is None
+
+
+def test_fault_with_a_detail_but_no_pdu() -> None:
+    xml = fault("<faultcode>env:Server.Busy</faultcode><detail><why>load</why></detail>")
+    message = decoded(xml, ["fault-without-pdu"])
+    status = message.status
+    assert status is not None and status.code == 3000 and status.text is None
+    assert status.details == '<why xmlns="">load</why>' and message.pdu.fault_code == "Server.Busy"
+
+
+# --- DeliveryCondition, Previouslysentby, Previouslysentdateandtime, Status -----------------------
+
+
+def test_delivery_condition_children_where_the_schema_has_text() -> None:
+    xml = submit("<DeliveryCondition><DC>3</DC></DeliveryCondition>", version="REL-6-MM7-1-3")
+    message = decoded(xml, ["delivery-condition-form"])
+    assert message.pdu.delivery_condition == (3,)
+
+
+def test_delivery_condition_text_where_the_schema_has_children() -> None:
+    message = decoded(
+        submit("<DeliveryCondition>3</DeliveryCondition>"), ["delivery-condition-form"]
+    )
+    assert message.pdu.delivery_condition == "3"
+
+
+DELIVER_SENDER = "<Sender><Number>15550000000</Number></Sender>"
+
+
+def test_previously_sent_by_with_an_unknown_child_and_an_empty_agent() -> None:
+    xml = envelope(
+        DELIVER_SENDER + '<Previouslysentby><Foo/><UserAgent sequence="1"/>'
+        '<UserAgent sequence="2"><Number>1</Number></UserAgent></Previouslysentby>',
+        pdu="DeliverReq",
+    )
+    message = decoded(xml, ["unknown-element", "empty-element"])
+    agent = mm7.UserAgent(mm7.Address.number("1"), sequence=2)
+    assert message.pdu.previously_sent_by == (agent,)
+
+
+def test_previously_sent_date_and_time_with_an_unknown_child() -> None:
+    xml = envelope(
+        DELIVER_SENDER + "<Previouslysentdateandtime><Foo/>"
+        '<DateTime sequence="1">2024-01-02T03:04:05Z</DateTime></Previouslysentdateandtime>',
+        pdu="DeliverReq",
+    )
+    message = decoded(xml, ["unknown-element"])
+    assert message.pdu.previously_sent_date_and_time == (
+        mm7.SentTime("2024-01-02T03:04:05Z", sequence=1),
+    )
+
+
+def test_status_text_in_extended_cancel_rsp() -> None:
+    xml = status_rsp(
+        "<StatusCode>1000</StatusCode><StatusText>fine</StatusText>", pdu="extendedCancelRsp"
+    )
+    message = decoded(xml, ["element-not-in-version"])
+    assert message.status == mm7.Status(1000, "Success")
+
+
+def test_details_are_canonical_when_another_details_element_exists() -> None:
+    xml = status_rsp(
+        "<StatusCode>2000</StatusCode><StatusText>t</StatusText>"
+        '<Details><a xmlns="urn:a">1</a></Details>'
+    ).replace("</DeliveryReportRsp>", '<Details xmlns="urn:v"/></DeliveryReportRsp>')
+    message = decoded(xml, ["unknown-element"])
+    assert message.status.details == '<a xmlns="urn:a">1</a>'
+
+
+# --- encodings without a complete declaration --------------------------------------------------
+
+
+def test_utf32_with_a_bom_given_by_the_charset() -> None:
+    xml = submit("<Subject>\u00e9</Subject>", decl="")
+    data = b"\x00\x00\xfe\xff" + xml.encode("utf-32-be")
+    message = decode_envelope(data, charset="utf-32-be")
+    assert message.pdu.subject == "\u00e9" and kinds(message) == []
+
+
+@pytest.mark.parametrize("codec", ["latin-1", "utf-16-le"])
+def test_unterminated_declaration_is_not_well_formed(codec: str) -> None:
+    data = submit(decl='<?xml version="1.0"').encode(codec)
+    with pytest.raises(DecodeError, match="not well-formed"):
+        decode_envelope(data, charset=codec)
+
+
+# --- encoder refusals ------------------------------------------------------------------------
+
+
+def deliver_message(**fields: Any) -> Message:
+    pdu = mm7.DeliverReq(sender=mm7.Address.number("15550000000"), **fields)
+    return Message(pdu, "tx-1", V6)
+
+
+@pytest.mark.parametrize(
+    ("message", "error"),
+    [
+        (
+            deliver_message(previously_sent_by=(mm7.UserAgent(mm7.Address.number("1")), "x")),
+            "Previouslysentby: UserAgent entries expected",
+        ),
+        (
+            deliver_message(
+                previously_sent_date_and_time=(mm7.SentTime("2024-01-01T00:00:00Z"), 5)
+            ),
+            "Previouslysentdateandtime: SentTime entries expected",
+        ),
+        (deliver_message(previously_sent_by=(1,)), "1 is not a valid userAgentInfoType"),
+        (deliver_message(previously_sent_by=()), "a tuple cannot be written as"),
+        (deliver_message(previously_sent_by=("a",)), "a tuple cannot be written as"),
+        (
+            submit_message(sender_identification=(1, 2)),
+            "a list of values cannot be written as senderIDType",
+        ),
+        (submit_message(content=mm7.ContentRef(None)), "attribute href is mandatory"),  # type: ignore[arg-type]
+        (
+            Message(mm7.DeliveryReportRsp(status=mm7.Status(1000, details=5)), "tx", V6),  # type: ignore[arg-type]
+            "Status/Details: raw XML text expected",
+        ),
+        (
+            Message(
+                mm7.DeliveryReportRsp(status=mm7.Status(2000, details="<!DOCTYPE a><a/>")), "tx", V6
+            ),
+            "DOCTYPE or ENTITY declaration is not allowed",
+        ),
+        (
+            Message(mm7.ExtendedCancelRsp(status=mm7.Status(1000, details="<a/>")), "tx", V6),
+            r"Status.details \(Details\) does not exist in REL-6-MM7-1-4",
+        ),
+        (
+            submit_message(extensions=(mm7.Extension("x", "<a/><b/>"),)),
+            "extension x: must be exactly one element",
+        ),
+        (
+            Message(mm7.ExtendedCancelReq(cancel_id="c"), "tx", "REL-5-MM7-1-0"),
+            "extendedCancelReq does not exist in REL-5-MM7-1-0",
+        ),
+        (
+            Message(mm7.RSErrorRsp(status=mm7.Status(3000), fault_code="1bad"), "tx", V6),
+            "faultcode '1bad' is not a valid local name",
+        ),
+    ],
+)
+def test_encode_refuses_with_2007(message: Message, error: str) -> None:
+    with pytest.raises(EncodeError, match=error) as info:
+        encode_envelope(message)
+    assert info.value.status_code == 2007
+
+
+def test_decoded_status_without_text_cannot_be_encoded() -> None:
+    message = decode_envelope(status_rsp("<StatusCode>4004</StatusCode>").encode())
+    assert message.status is not None and message.status.text is None
+    with pytest.raises(EncodeError, match="Status/StatusText is mandatory in REL-6-MM7-1-4"):
+        encode_envelope(message)
+
+
+def test_str_subclass_values_are_written_without_validation() -> None:
+    message = submit_message(priority=Text("Urgent"), earliest_delivery_time=Text("soon"))
+    data = encode_envelope(message, validate=False)
+    assert b"<Priority>Urgent</Priority>" in data
+    assert b"<EarliestDeliveryTime>soon</EarliestDeliveryTime>" in data
+    with pytest.raises(EncodeError, match="'soon' is not a valid"):
+        encode_envelope(submit_message(earliest_delivery_time=Text("soon")))
