@@ -497,7 +497,6 @@ def deliver_message(**fields: Any) -> Message:
             "Previouslysentdateandtime: SentTime entries expected",
         ),
         (deliver_message(previously_sent_by=(1,)), "1 is not a valid userAgentInfoType"),
-        (deliver_message(previously_sent_by=()), "a tuple cannot be written as"),
         (deliver_message(previously_sent_by=("a",)), "a tuple cannot be written as"),
         (
             submit_message(sender_identification=(1, 2)),
@@ -552,3 +551,39 @@ def test_str_subclass_values_are_written_without_validation() -> None:
     assert b"<EarliestDeliveryTime>soon</EarliestDeliveryTime>" in data
     with pytest.raises(EncodeError, match="'soon' is not a valid"):
         encode_envelope(submit_message(earliest_delivery_time=Text("soon")))
+
+
+@pytest.mark.parametrize("element", ["Previouslysentby", "Previouslysentdateandtime"])
+def test_empty_list_elements_round_trip(element: str) -> None:
+    # Decoded as () with no defect, so they must encode back as an empty element.
+    message = Message(
+        mm7.DeliverReq(sender=mm7.Address.number("15553199144"), **{_FIELDS[element]: ()}),
+        "tx-empty",
+        "REL-6-MM7-1-4",
+    )
+    encoded = encode_envelope(message)
+    assert f"<{element}/>".encode() in encoded
+    decoded = decode_envelope(encoded)
+    assert decoded == message and decoded.defects == ()
+    assert encode_envelope(decoded) == encoded
+
+
+def test_empty_delivery_condition_round_trips() -> None:
+    message = Message(
+        mm7.SubmitReq(
+            sender_identification=mm7.SenderIdentification(vasp_id="k"),
+            recipients=mm7.Recipients(to=[mm7.Address.number("15553199144")]),
+            delivery_condition=(),
+        ),
+        "tx-dc",
+        "REL-6-MM7-1-4",
+    )
+    encoded = encode_envelope(message)
+    assert b"<DeliveryCondition/>" in encoded
+    assert decode_envelope(encoded) == message
+
+
+_FIELDS = {
+    "Previouslysentby": "previously_sent_by",
+    "Previouslysentdateandtime": "previously_sent_date_and_time",
+}
