@@ -95,8 +95,6 @@ _FOLD_START = ("", " ", "\t")
 
 def _split_params(text: str) -> List[str]:
     """Split on ';' outside quoted strings."""
-    if '"' not in text:
-        return text.split(";")
     pieces: List[str] = []
     start = 0
     quoted = False

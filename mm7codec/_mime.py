@@ -1187,10 +1187,8 @@ class MimeParser:
                 )
                 self._add(part)
             return
-        if st in (_S_CLOSE_LINE, _S_END):
-            if st == _S_CLOSE_LINE:
-                self._collect_seen = False
-            self._root = self._finish_closed(self._take_collect())
+        # The root's close delimiter was read: a final run leaves _S_END only.
+        self._root = self._finish_closed(self._take_collect())
 
 
 def parse(
