@@ -17,20 +17,19 @@ rotated every round) for:
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import os
-import statistics
 import sys
-import time
 import xml.etree.ElementTree as ET
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, Tuple
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import mm7codec  # noqa: E402
 from mm7codec._xml import decode_envelope, encode_envelope  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from run import compare, stdlib_decode  # noqa: E402  (one timing method for every benchmark)
 
 NS = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4"
 SUBMIT = f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -122,36 +121,6 @@ def build(soap: bytes) -> Tuple[bytes, str]:
     body += TEXT + f"\r\n--{BOUNDARY}--\r\n".encode()
     ctype = f'multipart/related; boundary="{BOUNDARY}"; type="text/xml"; start="<soap-start>"'
     return body, ctype
-
-
-def stdlib_decode(body: bytes, ctype: str) -> List[object]:
-    msg = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(
-        b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body
-    )
-    return [m.get_payload(decode=True) for m in msg.walk() if not m.is_multipart()]
-
-
-def timeit(fn: Callable[[], object], min_time: float) -> float:
-    n = 0
-    start = time.perf_counter()
-    while True:
-        fn()
-        n += 1
-        elapsed = time.perf_counter() - start
-        if elapsed >= min_time:
-            return elapsed / n
-
-
-def compare(
-    contenders: Dict[str, Callable[[], object]], rounds: int, min_time: float
-) -> Dict[str, float]:
-    names = list(contenders)
-    samples: Dict[str, List[float]] = {n: [] for n in names}
-    for r in range(rounds):
-        order = names[r % len(names) :] + names[: r % len(names)]
-        for name in order:
-            samples[name].append(timeit(contenders[name], min_time))
-    return {n: statistics.median(v) for n, v in samples.items()}
 
 
 def main() -> int:

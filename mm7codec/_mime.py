@@ -372,6 +372,29 @@ if TYPE_CHECKING:
     _Out = Union[_Sink, _Base64Decoder, _QPDecoder]
 
 
+def _entity_headers(
+    headers: Headers,
+) -> Tuple[Optional[str], Optional[str], Optional[str]]:
+    """The first Content-Type, the first Content-Transfer-Encoding and any Transfer-Encoding."""
+    raw_ct: Optional[str] = None
+    raw_cte: Optional[str] = None
+    transfer: Optional[str] = None
+    for name, value in headers:
+        # Only names of these three lengths can matter (12, 25, 17).
+        if len(name) not in _CT_NAME_LENGTHS:
+            continue
+        lname = name.lower()
+        if lname == "content-type":
+            if raw_ct is None:
+                raw_ct = value
+        elif lname == "content-transfer-encoding":
+            if raw_cte is None:
+                raw_cte = value
+        elif lname == "transfer-encoding":
+            transfer = value
+    return raw_ct, raw_cte, transfer
+
+
 class MimeParser:
     """Push parser for the body of one MIME entity.
 
@@ -557,21 +580,9 @@ class MimeParser:
             default = _MESSAGE_RFC822
         else:
             default = _TEXT_PLAIN
-        raw_ct: Optional[str] = None
-        raw_cte: Optional[str] = None
-        for name, value in headers:
-            # Only names of these three lengths can matter (12, 25, 17).
-            if len(name) not in _CT_NAME_LENGTHS:
-                continue
-            lname = name.lower()
-            if lname == "content-type":
-                if raw_ct is None:
-                    raw_ct = value
-            elif lname == "content-transfer-encoding":
-                if raw_cte is None:
-                    raw_cte = value
-            elif lname == "transfer-encoding":
-                self._defect("part-transfer-encoding", f"Transfer-Encoding: {value} ignored")
+        raw_ct, raw_cte, transfer = _entity_headers(headers)
+        if transfer is not None:
+            self._defect("part-transfer-encoding", f"Transfer-Encoding: {transfer} ignored")
         ct, ok = parse_content_type(raw_ct, default)
         if not ok:
             self._defect("invalid-content-type", repr(raw_ct))
@@ -1101,20 +1112,9 @@ class MimeParser:
                     raise _Bail
                 headers = tuple(parsed)
                 body = e + 4
-            raw_ct: Optional[str] = None
-            raw_cte: Optional[str] = None
-            for name, value in headers:
-                if len(name) not in _CT_NAME_LENGTHS:
-                    continue
-                lname = name.lower()
-                if lname == "content-type":
-                    if raw_ct is None:
-                        raw_ct = value
-                elif lname == "content-transfer-encoding":
-                    if raw_cte is None:
-                        raw_cte = value
-                elif lname == "transfer-encoding":
-                    raise _Bail
+            raw_ct, raw_cte, transfer = _entity_headers(headers)
+            if transfer is not None:
+                raise _Bail
             ct, ok = parse_content_type(raw_ct, _TEXT_PLAIN)
             self._nparts += 1
             if not ok or self._nparts > self._max_parts:
