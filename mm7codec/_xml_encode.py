@@ -265,11 +265,14 @@ class _Writer:
             text = _simple_text(value, type_name, version, self.validate, where)
             self.out.append(f"<{name}>{text}</{name}>")
             return
-        if value == () and complex_type.kind == "sequence":
-            if not any(c.required for c in complex_type.children):
-                # An empty list (<Previouslysentby/>, <DeliveryCondition/>) is valid as sent.
-                self.out.append(f"<{name}/>")
-                return
+        if (
+            value == ()
+            and complex_type.kind == "sequence"
+            and not any(c.required for c in complex_type.children)
+        ):
+            # An empty list (<Previouslysentby/>, <DeliveryCondition/>) is valid as sent.
+            self.out.append(f"<{name}/>")
+            return
         handler = _HANDLERS.get(type(value))
         if handler is None and isinstance(value, tuple):
             handler = _tuple_handler(value)
