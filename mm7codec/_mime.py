@@ -823,16 +823,7 @@ class MimeParser:
                     else:
                         whole = self._whole_body(buf[pos:end])
                     lvl.children.append(_new_part(self._leaf_headers, self._leaf_ct, whole))
-                    self._pos = nxt
-                    if kind == _T_OPEN:
-                        self._state = _S_HEADERS
-                        self._hscan = nxt
-                    else:
-                        self._stack.pop()
-                        self._closing = lvl
-                        self._state = _S_CLOSE_LINE
-                    if lf:
-                        self._defect_once("bare-lf", "LF without CR ends a line")
+                    self._past_delimiter(kind, nxt, lvl, lf)
                     return True
                 if end > pos:
                     out.write(buf[pos:end])
@@ -866,6 +857,10 @@ class MimeParser:
             lvl.children.append(self._finish_leaf())
         else:
             lvl.children.append(self._finish_closed(self._take_collect()))
+        self._past_delimiter(kind, nxt, lvl, lf)
+
+    def _past_delimiter(self, kind: int, nxt: int, lvl: _Level, lf: bool) -> None:
+        """After a delimiter line: the next part's headers, or the close line."""
         self._pos = nxt
         if kind == _T_OPEN:
             self._state = _S_HEADERS
