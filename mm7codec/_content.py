@@ -25,19 +25,6 @@ if TYPE_CHECKING:
 __all__ = ["presentation"]
 
 
-def with_content_id(part: Part, content_id: str) -> Part:
-    headers = [(n, v) for n, v in part.headers if n.lower() != "content-id"]
-    headers.append(("Content-ID", f"<{content_id}>"))
-    return Part(
-        headers,
-        body=part._body,
-        parts=part.parts,
-        content_type=part.content_type,
-        preamble=part.preamble,
-        epilogue=part.epilogue,
-    )
-
-
 def presentation(
     parts: Iterable[Part],
     *,
@@ -57,7 +44,7 @@ def presentation(
     """
     items = list(parts)
     ids = assign_content_ids([p.content_id for p in items], [p.content_location for p in items])
-    items = [p if p.content_id == cid else with_content_id(p, cid) for p, cid in zip(items, ids)]
+    items = [p if p.content_id == cid else p.with_content_id(cid) for p, cid in zip(items, ids)]
     smil = smil_for(
         [(p.content_type.mime_type, p.content_id, p.content_location) for p in items],
         duration_ms=duration_ms,

@@ -61,19 +61,15 @@ def _pair_content(message: Message) -> None:
         href = str(reference.href).strip()
         wanted = href[4:].strip() if href[:4].lower() == "cid:" else None
         if content_id is None and wanted:
-            from ._content import with_content_id
-
-            object.__setattr__(message, "content", with_content_id(content, wanted))
+            object.__setattr__(message, "content", content.with_content_id(wanted))
         elif wanted is None or wanted != content_id:
             raise EncodeError(
                 f"Content href {href!r} does not name the content's Content-ID {content_id!r}"
             )
         return
     if content_id is None:
-        from ._content import with_content_id
-
         content_id = DEFAULT_CONTENT_ID
-        object.__setattr__(message, "content", with_content_id(content, content_id))
+        object.__setattr__(message, "content", content.with_content_id(content_id))
     object.__setattr__(message, "pdu", replace(pdu, content=ContentRef(f"cid:{content_id}")))
 
 

@@ -619,6 +619,29 @@ class Part:
         if body is not None:
             yield from body.iter_chunks(size)
 
+    def with_content_id(self, content_id: str) -> Part:
+        """A copy of this part whose Content-ID is ``<content_id>`` (any other one dropped).
+
+        Body, children, boundary choice, preamble and epilogue are shared, not copied.
+
+        Raises:
+            EncodeError: the Content-ID holds CR/LF or non-ASCII characters.
+        """
+        value = f"<{content_id.strip().strip('<>')}>"
+        _check_header("Content-ID", value)
+        headers = [(n, v) for n, v in self._headers if n.lower() != "content-id"]
+        headers.append(("Content-ID", value))
+        copy = Part(
+            headers,
+            body=self._body,
+            parts=self._parts,
+            content_type=self._ct,
+            preamble=self.preamble,
+            epilogue=self.epilogue,
+        )
+        object.__setattr__(copy, "_fixed_boundary", self._fixed_boundary)
+        return copy
+
     def walk(self) -> Iterator[Part]:
         """This part and every descendant, depth first, self first."""
         yield self

@@ -178,9 +178,7 @@ def test_hand_built_part_is_checked_when_written(value: str) -> None:
 
 
 def _with_cid(part: Part, cid: str) -> Part:
-    from mm7codec._content import with_content_id
-
-    return with_content_id(part, cid)
+    return part.with_content_id(cid)
 
 
 @pytest.mark.parametrize("href", ["cid:a\r\nX-Injected: 1", "cid:caf\u00e9"])
@@ -352,3 +350,13 @@ def test_subject_in_an_address_display_and_id() -> None:
     message = Message(submit(recipients=Recipients(to=[address])), "tx")
     decoded = roundtrip(message)
     assert decoded.pdu.recipients.to == (address,)
+
+
+def test_content_id_pairing_keeps_an_explicit_boundary_explicit() -> None:
+    # Message gives the content its Content-ID through Part.with_content_id; the
+    # caller's boundary must stay the caller's: refused when unsafe, never replaced.
+    content = Part.multipart("mixed", [Part.text("--B in the text\r\n--B--")], boundary="B")
+    message = Message(submit(), "tx", content=content)
+    assert message.content is not None and message.content.content_id == "mms-content"
+    with pytest.raises(EncodeError, match="boundary"):
+        b"".join(encode(message).iter_body())
