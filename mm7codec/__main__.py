@@ -14,7 +14,7 @@ import os
 import sys
 
 from ._errors import DecodeError, MM7Error
-from ._versions import VERSIONS
+from ._versions import LATEST, VERSIONS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -298,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     respond.set_defaults(run=_cmd_respond)
 
     demo = commands.add_parser("demo", help="build, encode and decode a sample MMS")
-    demo.add_argument("--version", default="REL-6-MM7-1-4", help="schema version to encode")
+    demo.add_argument("--version", default=LATEST.name, help="schema version to encode")
     demo.set_defaults(run=_cmd_demo)
     return parser
 

@@ -30,6 +30,7 @@ from ._pdu import (
     UserAgent,
 )
 from ._record import iter_items
+from ._versions import LATEST
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -216,7 +217,7 @@ def message_from_spec(spec: Dict[str, Any]) -> Message:
         {
             "pdu": pdu,
             "transaction_id": str(spec.get("transaction_id") or os.urandom(8).hex()),
-            "version": spec.get("version", "REL-6-MM7-1-4"),
+            "version": spec.get("version", LATEST),
             "mm7_version": spec.get("mm7_version"),
             "content": _content(spec.get("content"), bool(spec.get("smil"))),
         },

@@ -41,7 +41,7 @@ from ._limits import Limits
 from ._message import Message
 from ._pdu import RESPONSE_FOR, DeliverReq, DeliveryReportReq, ReadReplyReq, SubmitReq
 from ._status import StatusCode
-from ._versions import SchemaVersion, get_version
+from ._versions import LATEST, SchemaVersion, get_version
 from .http import Auth, Client, HandlerResult, make_wsgi_app
 
 if TYPE_CHECKING:
@@ -190,7 +190,7 @@ class GatewaySimulator:
         port: int = 0,
         *,
         auth: Optional[Auth] = ("user", "pass"),
-        version: Union[str, SchemaVersion] = "REL-6-MM7-1-4",
+        version: Union[str, SchemaVersion] = LATEST,
         limits: Optional[Limits] = None,
         path: str = "/mm7",
         ssl_context: Optional[ssl.SSLContext] = None,
