@@ -710,40 +710,56 @@ def _attribute_record(cls: type, names: Dict[str, str]) -> Callable[..., Any]:
     return decode
 
 
+def _sequenced_entries(
+    ctx: _Ctx,
+    elem: Element,
+    type_name: str,
+    level: int,
+    where: str,
+    entry: Callable[[Element, ComplexType, Dict[str, Any], str], Any],
+    leaf: bool,
+) -> Tuple[Any, ...]:
+    """Previouslysentby / Previouslysentdateandtime: repeated children with ``sequence``."""
+    spec = ctx.version.types[type_name].children[0]
+    item_type = ctx.version.types[spec.type]
+    entries = []
+    for child in elem:
+        local = _split(child.tag)[1]
+        if local != spec.name:
+            _check_depth(child, level + 1, ctx.rec.limit)
+            ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
+            continue
+        child_where = f"{where}/{local}"
+        if leaf:
+            ctx.rec.leaf(child, level + 1, child_where)
+        else:
+            ctx.rec.depth(level + 1)
+        extra = _attributes(ctx, child, item_type, {"sequence": "sequence"}, child_where)
+        value = entry(child, item_type, extra, child_where)
+        if value is not None:
+            entries.append(value)
+    return tuple(entries)
+
+
 def _dec_previously_sent_by(
     ctx: _Ctx, elem: Element, type_name: str, level: int, where: str
 ) -> Any:
-    spec = ctx.version.types[type_name].children[0]
-    item_type = ctx.version.types[spec.type]
-    entries = []
-    for child in elem:
-        local = _split(child.tag)[1]
-        if local != spec.name:
-            _check_depth(child, level + 1, ctx.rec.limit)
-            ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
-            continue
-        ctx.rec.depth(level + 1)
-        extra = _attributes(ctx, child, item_type, {"sequence": "sequence"}, f"{where}/{local}")
-        address = _address_in(ctx, child, item_type, level + 1, f"{where}/{local}")
-        if address is not None:
-            entries.append(make(UserAgent, {"address": address, **extra}))
-    return tuple(entries)
+    def user_agent(
+        child: Element, item_type: ComplexType, extra: Dict[str, Any], child_where: str
+    ) -> Any:
+        address = _address_in(ctx, child, item_type, level + 1, child_where)
+        return None if address is None else make(UserAgent, {"address": address, **extra})
+
+    return _sequenced_entries(ctx, elem, type_name, level, where, user_agent, leaf=False)
 
 
 def _dec_sent_times(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
-    spec = ctx.version.types[type_name].children[0]
-    item_type = ctx.version.types[spec.type]
-    entries = []
-    for child in elem:
-        local = _split(child.tag)[1]
-        if local != spec.name:
-            _check_depth(child, level + 1, ctx.rec.limit)
-            ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
-            continue
-        ctx.rec.leaf(child, level + 1, f"{where}/{local}")
-        extra = _attributes(ctx, child, item_type, {"sequence": "sequence"}, f"{where}/{local}")
-        entries.append(make(SentTime, {"value": _text(child), **extra}))
-    return tuple(entries)
+    def sent_time(
+        child: Element, item_type: ComplexType, extra: Dict[str, Any], child_where: str
+    ) -> Any:
+        return make(SentTime, {"value": _text(child), **extra})
+
+    return _sequenced_entries(ctx, elem, type_name, level, where, sent_time, leaf=True)
 
 
 def _dec_delivery_condition(
