@@ -75,7 +75,9 @@ class EncodedMessage:
     def body(self) -> bytes:
         """The whole body as one ``bytes`` (for file-backed parts this reads them)."""
         if self._body is None:
-            self._body = b"".join(self.iter_body())
+            assert self._root is not None and self._plan is not None
+            # The writer's pieces joined once: coalescing them first would copy twice.
+            self._body = b"".join(_top(self._root, self._plan, False))
             self._length = len(self._body)
         return self._body
 

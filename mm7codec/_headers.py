@@ -266,11 +266,12 @@ class ContentType:
     without case, order ignored) are equal.
     """
 
-    __slots__ = ("_items", "params", "subtype", "type")
+    __slots__ = ("_items", "_text", "params", "subtype", "type")
 
     type: str
     subtype: str
     _items: Tuple[Tuple[str, str], ...]
+    _text: str
     params: Mapping[str, str]
 
     def __init__(self, type: str, subtype: str, params: Sequence[Tuple[str, str]] = ()) -> None:
@@ -337,9 +338,16 @@ class ContentType:
         return hash(self._key())
 
     def __str__(self) -> str:
+        try:
+            return self._text
+        except AttributeError:
+            pass  # first use: immutable, so rendered once
         if not self._items:
-            return self.mime_type
-        return "; ".join([self.mime_type] + [format_param(n, v) for n, v in self._items])
+            text = self.mime_type
+        else:
+            text = "; ".join([self.mime_type] + [format_param(n, v) for n, v in self._items])
+        _set_text(self, text)
+        return text
 
     def __repr__(self) -> str:
         return f"ContentType({str(self)!r})"
@@ -351,6 +359,7 @@ _set_type = ContentType.__dict__["type"].__set__
 _set_subtype = ContentType.__dict__["subtype"].__set__
 _set_items = ContentType.__dict__["_items"].__set__
 _set_params = ContentType.__dict__["params"].__set__
+_set_text = ContentType.__dict__["_text"].__set__
 
 
 def format_param(name: str, value: str) -> str:

@@ -63,6 +63,7 @@ from ._part import (
     SinkFactory,
     _Body,
     _BytesBody,
+    _check_header,
     _DefaultSink,
     _FileSink,
     _Sink,
@@ -1293,11 +1294,16 @@ def _contains(chunks: Iterator[bytes], needle: bytes) -> bool:
 
 
 class _Plan:
-    __slots__ = ("boundary", "cte", "fixed")
+    __slots__ = ("boundary", "content_types", "cte", "fixed", "heads")
 
     def __init__(self, root: Part) -> None:
         self.boundary: Dict[int, bytes] = {}
+        # A multipart's Content-Type with the boundary chosen for it.
+        self.content_types: Dict[int, ContentType] = {}
         self.cte: Dict[int, str] = {}
+        # Each part's header block, built (and validated) once per plan: the
+        # root's is built before any output and every pass over the body reuses them.
+        self.heads: Dict[int, bytes] = {}
         # The delimiters callers chose: no other boundary may start with one.
         self.fixed = tuple(
             b"--" + p.content_type.params["boundary"].encode("ascii")
@@ -1315,7 +1321,8 @@ class _Plan:
             return
         for child in part.parts:
             self.visit(child)
-        self.boundary[id(part)] = self._boundary(part)
+        boundary = self.boundary[id(part)] = self._boundary(part)
+        self.content_types[id(part)] = part.content_type.replace(boundary=boundary.decode("ascii"))
 
     def _safe(self, part: Part, delim: bytes) -> bool:
         for piece in (part.preamble, part.epilogue):
@@ -1380,22 +1387,17 @@ def _urandom(n: int) -> bytes:
 
 
 def _final_ct(part: Part, plan: _Plan) -> ContentType:
-    ct = part.content_type
-    if part.is_multipart:
-        ct = ct.replace(boundary=plan.boundary[id(part)].decode("ascii"))
-    return ct
-
-
-def _check_header(name: str, value: str) -> None:
-    if not (
-        name and name.isprintable() and name.isascii() and ":" not in name and " " not in name
-    ) and (not name or not name.isascii() or any(c in ": \t\r\n" or ord(c) < 33 for c in name)):
-        raise EncodeError(f"invalid header name {name!r}")
-    if not value.isascii() or "\r" in value or "\n" in value:
-        raise EncodeError(f"header {name}: value must be ASCII without CR/LF, got {value!r}")
+    return plan.content_types.get(id(part)) or part.content_type
 
 
 def _header_block(part: Part, plan: _Plan) -> bytes:
+    head = plan.heads.get(id(part))
+    if head is None:
+        head = plan.heads[id(part)] = _build_header_block(part, plan)
+    return head
+
+
+def _build_header_block(part: Part, plan: _Plan) -> bytes:
     lines: List[str] = []
     ct_value = str(_final_ct(part, plan))
     cte = None if part.is_multipart else plan.cte[id(part)]
@@ -1580,4 +1582,7 @@ def iter_write_body(part: Part) -> Tuple[str, Iterator[bytes]]:
 
 def to_bytes(part: Part, *, include_headers: bool = True) -> bytes:
     """The whole of :func:`iter_write` joined into one ``bytes``."""
-    return b"".join(iter_write(part, include_headers=include_headers))
+    plan = _plan_for(part)
+    _header_block(part, plan)  # validates as iter_write does
+    # The writer's pieces joined once: coalescing them first would copy twice.
+    return b"".join(_top(part, plan, include_headers))

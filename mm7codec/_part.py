@@ -302,10 +302,25 @@ class _FileSink(_Sink):
 # ---------------------------------------------------------------------------
 
 
+# Names every part carries, known to be valid: the check below skips them.
+_COMMON_NAMES = frozenset(
+    ("Content-Type", "Content-ID", "Content-Transfer-Encoding", "Content-Location")
+)
+
+
 def _check_header(name: str, value: str) -> None:
-    if not (
-        name and name.isprintable() and name.isascii() and ":" not in name and " " not in name
-    ) and (not name or not name.isascii() or any(c in ": \t\r\n" or ord(c) < 33 for c in name)):
+    """Refuse a header that would break the block it is written into (injection)."""
+    if (
+        name not in _COMMON_NAMES
+        and not (
+            name
+            and name.isprintable()
+            and name.isascii()
+            and ":" not in name
+            and " " not in name
+        )
+        and (not name or not name.isascii() or any(c in ": \t\r\n" or ord(c) < 33 for c in name))
+    ):
         raise EncodeError(f"invalid header name {name!r}")
     if not value.isascii() or "\r" in value or "\n" in value:
         raise EncodeError(f"header {name}: value must be ASCII without CR/LF, got {value!r}")
