@@ -261,3 +261,64 @@ def test_details_refused_or_element_only(details: str, validators: Validators) -
         return
     problems = validation_errors(encoded, message, validators)
     assert not problems, "\n".join(problems)
+
+
+# Characters where Python's \w and XSD's \c part ways, the ogham space mark that
+# validators collapse as whitespace, and plain name characters.
+_TOKEN_PROBES = "\u00b2\u00b3\u00b5\u00ba\u00bc\u2460\u1680\u0483\u02c2\u00b7a\u0416\u4e2d-.:_9"
+
+
+@pytest.mark.parametrize(
+    "char", list(_TOKEN_PROBES), ids=[f"U+{ord(c):04X}" for c in _TOKEN_PROBES]
+)
+def test_token_characters_refused_or_valid(char: str, validators: Validators) -> None:
+    """A Number (xs:NMTOKEN in REL-5-MM7-1-0) the encoder writes validates; others raise.
+
+    Hypothesis found ``Number("²")`` on the wire: the encoder took Python's ``\\w``
+    for XSD's ``\\c``.
+    """
+    from mm7codec import Address, DeliveryReportReq
+
+    pdu = DeliveryReportReq(
+        message_id="m1",
+        recipient=Address.number("15551234567"),
+        sender=Address.number("1555" + char),
+        date="2026-11-25T10:00:00Z",
+        mm_status="Retrieved",
+    )
+    message = Message(pdu, "tx1", "REL-5-MM7-1-0")
+    try:
+        encoded = encode_envelope(message)
+    except EncodeError:
+        refused = True
+    else:
+        refused = False
+        problems = validation_errors(encoded, message, validators)
+        assert not problems, "\n".join(problems)
+    # Every character of the probe that the validator takes is written, not refused.
+    assert refused == (char in "\u00b2\u00b3\u00b5\u00ba\u00bc\u2460\u1680")
+
+
+def test_token_patterns_match_the_validators_name_classes() -> None:
+    """Over the whole BMP, the encoder's xs:NMTOKEN / xs:ID checks are XSD's \\c+ and
+    [\\i-[:]][\\c-[:]]* as the validator translates them (bar U+1680, refused on purpose)."""
+    import re
+
+    from elementpath.regex import translate_pattern  # xmlschema's own regex layer
+
+    from mm7codec._xml_encode import _pattern
+
+    pairs = (
+        (_pattern("xs:NMTOKEN"), re.compile(translate_pattern(r"\c+")), ""),
+        (_pattern("xs:ID"), re.compile(translate_pattern(r"[\i-[:]][\c-[:]]*")), ""),
+        (_pattern("xs:ID"), re.compile(translate_pattern(r"[\i-[:]][\c-[:]]*")), "a"),
+    )
+    for ours, theirs, prefix in pairs:
+        differ = [
+            cp
+            for cp in range(0x10000)
+            if not 0xD800 <= cp <= 0xDFFF
+            and (ours.fullmatch(prefix + chr(cp)) is None)
+            != (theirs.fullmatch(prefix + chr(cp)) is None)
+        ]
+        assert differ == [0x1680], [hex(cp) for cp in differ[:10]]
