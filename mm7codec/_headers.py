@@ -318,13 +318,13 @@ class ContentType:
             if key in lowered:
                 new = lowered.pop(key)[1]
                 if new is not None:
-                    items.append((name, new))
+                    items.append((name, str(new)))
             else:
                 items.append((name, value))
         for name, new_value in lowered.values():
             if new_value is not None:
-                items.append((name, new_value))
-        return ContentType(self.type, self.subtype, items)
+                items.append((str(name), str(new_value)))
+        return ContentType._make(self.type, self.subtype, tuple(items))
 
     def _key(self) -> Tuple[str, str, frozenset[Tuple[str, str]]]:
         return (self.type, self.subtype, frozenset((n.lower(), v) for n, v in self._items))

@@ -1341,6 +1341,11 @@ class _Plan:
             if cte == "quoted-printable":
                 if delim in _qp_encode(child.data):
                     return False
+                continue
+            data = child._body.in_memory() if child._body is not None else b""
+            if data is not None:
+                if delim in data:
+                    return False
             elif _contains(child.iter_data(), delim):
                 return False
         return True

@@ -313,11 +313,7 @@ def _check_header(name: str, value: str) -> None:
     if (
         name not in _COMMON_NAMES
         and not (
-            name
-            and name.isprintable()
-            and name.isascii()
-            and ":" not in name
-            and " " not in name
+            name and name.isprintable() and name.isascii() and ":" not in name and " " not in name
         )
         and (not name or not name.isascii() or any(c in ": \t\r\n" or ord(c) < 33 for c in name))
     ):
