@@ -12,7 +12,9 @@ rotated every round) for:
 - ``mm7codec.decode`` end to end of a ~4 KB multipart/related SubmitReq and
   DeliverReq (SOAP part + a small text/plain content),
 - stdlib ``email`` (BytesParser compat32, every leaf payload decoded) on the
-  same bytes, the baseline of the ≥ 5× target (DESIGN.md §4).
+  same bytes, the baseline of the ≥ 5× target (DESIGN.md §4),
+- ``floor.bare_decode`` of the SubmitReq body: what a decoder that checks
+  nothing and builds no model costs (see ``floor.py``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import mm7codec  # noqa: E402
 from mm7codec._xml import decode_envelope, encode_envelope  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from floor import bare_decode  # noqa: E402
 from run import compare, stdlib_decode  # noqa: E402  (one timing method for every benchmark)
 
 NS = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4"
@@ -133,6 +136,8 @@ def main() -> int:
     assert not message.defects, message.defects
     for body in (submit_body, deliver_body):
         decoded = mm7codec.decode(body, ctype)
+        floor_pdu, _ = bare_decode(body, ctype)
+        assert floor_pdu["Subject"][0] == decoded.pdu.subject  # type: ignore[attr-defined]
         assert not decoded.defects, decoded.defects
         assert decoded.content is not None
         assert len(stdlib_decode(body, ctype)) == 2
@@ -145,6 +150,7 @@ def main() -> int:
         "email SubmitReq": lambda: stdlib_decode(submit_body, ctype),
         "decode DeliverReq": lambda: mm7codec.decode(deliver_body, ctype),
         "email DeliverReq": lambda: stdlib_decode(deliver_body, ctype),
+        "floor SubmitReq": lambda: bare_decode(submit_body, ctype),
     }
     us = {k: v * 1e6 for k, v in compare(contenders, rounds, min_time).items()}
     print(f"CPython {sys.version.split()[0]}, median of {rounds} rounds")
@@ -170,6 +176,10 @@ def main() -> int:
     print(
         f"ceiling: ET.fromstring of the envelope alone is {us['email SubmitReq'] / base:.2f}× email "
         "on the SubmitReq body"
+    )
+    print(
+        f"floor: benchmarks/floor.py (no checks, no model) on the SubmitReq body is "
+        f"{us['email SubmitReq'] / us['floor SubmitReq']:.2f}× email"
     )
     print(f"target ≥ 5× email on the small request: {'PASS' if ok else 'FAIL'}")
     return 0

@@ -31,7 +31,8 @@ def _content_type(value: str) -> Tuple[str, Dict[str, str]]:
 
 def _split(body: bytes, content_type: str) -> List[Tuple[Dict[str, str], Any]]:
     _, params = _content_type(content_type)
-    pieces = body.split(b"\r\n--" + params["boundary"].encode())
+    # A leading CRLF lets the first delimiter match like the others.
+    pieces = (b"\r\n" + body).split(b"\r\n--" + params["boundary"].encode())
     parts: List[Tuple[Dict[str, str], Any]] = []
     for piece in pieces[1:]:
         if piece.startswith(b"--"):
@@ -61,8 +62,7 @@ def _elements(elem: ET.Element) -> Dict[str, Any]:
 
 def bare_decode(body: bytes, content_type: str) -> Tuple[Dict[str, Any], List[Any]]:
     """(the PDU's elements, the MIME parts) of a clean MM7 body whose first part is SOAP."""
-    # A leading CRLF lets the first delimiter match like the others.
-    parts = _split(b"\r\n" + body, content_type)
+    parts = _split(body, content_type)
     envelope = ET.fromstring(parts[0][1])
     pdu = envelope.find("{http://schemas.xmlsoap.org/soap/envelope/}Body")[0]  # type: ignore[index]
     return _elements(pdu), parts

@@ -358,6 +358,11 @@ def group_small(rep: Report, rounds: int, min_time: float, quick: bool) -> None:
 
     name, dec = decoder()
     sbody, sct = small_message()
+    # The floor does the real work: the same subject, the same decoded text.
+    floor_pdu, floor_parts = bare_decode(sbody, sct)
+    decoded = mm7codec.decode(sbody, sct)
+    assert floor_pdu["Subject"][0] == decoded.pdu.subject  # type: ignore[attr-defined]
+    assert floor_parts[1][1][1][1] == decoded.content.parts[1].data  # type: ignore[union-attr]
     t = compare(
         {
             "ours": lambda: parse(sbody, sct),
