@@ -91,12 +91,7 @@ def _tree_lines(part: Part, depth: int = 0) -> List[str]:
         return lines
     line = f"{pad}{part.content_type.mime_type}  {part.size} bytes{cid}{location}"
     if part.content_type.type == "text" and part.size <= 4096:
-        charset = part.content_type.params.get("charset") or "utf-8"
-        try:
-            text = part.data.decode(charset, "replace")
-        except LookupError:
-            text = part.data.decode("latin-1")
-        text = " ".join(text.split())
+        text = " ".join(part.as_text().split())
         line += f"  {text[:60]!r}" + ("..." if len(text) > 60 else "")
     return [line]
 
@@ -133,7 +128,7 @@ def _extract(message: Message, folder: str) -> List[str]:
     if message.content is None:
         return written
     for index, part in enumerate(p for p in message.content.walk() if not p.is_multipart):
-        base = part.content_location or part.content_id or f"part{index + 1}"
+        base = part.filename or part.content_id or f"part{index + 1}"
         name = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in base)[:80]
         if "." not in name:
             name += mimetypes.guess_extension(part.content_type.mime_type) or ".bin"

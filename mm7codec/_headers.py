@@ -20,7 +20,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+    from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 else:
     # The module behind collections.abc, already loaded by collections (and
     # so by enum): importing collections.abc itself would add a module.
@@ -224,6 +224,105 @@ def _parse_params(pieces: Sequence[str]) -> Tuple[Tuple[str, str], ...]:
         elif key in simple_map:
             result.append(simple_map[key])
     return tuple(result)
+
+
+# Labels whose text is, in practice, the superset's: handsets label GBK text
+# "gb2312", and GB18030 decodes both the same where they are valid.
+_CHARSET_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030"}
+
+
+def decode_text(data: bytes, charset: Optional[str], errors: str = "replace") -> str:
+    """``data`` in the MIME charset ``charset`` as text (UTF-8 when none is named).
+
+    With ``errors="strict"`` an unknown charset, or bytes the charset cannot
+    decode, raise ``ValueError``. Otherwise an unknown or unusable charset is
+    read as UTF-8, and bad bytes are handled as ``errors`` says.
+    """
+    name = (charset or "").strip().strip("\"'").lower() or "utf-8"
+    name = _CHARSET_SUPERSETS.get(name, name)
+    try:
+        return data.decode(name, errors)
+    except UnicodeDecodeError as exc:
+        if errors == "strict":
+            raise ValueError(
+                f"text is not valid {name}: {exc.reason} at byte {exc.start}"
+            ) from None
+    except (LookupError, UnicodeError, ValueError):
+        # Unknown, not a text encoding ("base64"), a codec that fails whatever
+        # ``errors`` says ("idna", "undefined"), or a NUL in the name.
+        if errors == "strict":
+            raise ValueError(f"unknown or unusable charset {charset!r}") from None
+    return data.decode("utf-8", errors)
+
+
+def decode_words(value: str) -> str:
+    """``value`` with its RFC 2047 encoded words (``=?utf-8?B?...?=``) decoded.
+
+    Handsets put them in file names, quoted parameters included. A word that
+    does not decode (unknown charset, bad base64) is kept as it is; the
+    whitespace between two adjacent encoded words is dropped (RFC 2047 §6.2).
+    """
+    if "=?" not in value:
+        return value
+    pieces: List[str] = []
+    last = 0
+    after_word = False
+    for match in _ENCODED_WORD.finditer(value):
+        decoded = _decode_word(match.group(1), match.group(2), match.group(3))
+        if decoded is None:
+            continue  # kept as text: it stays in the next piece between words
+        between = value[last : match.start()]
+        if not (after_word and not between.strip()):
+            pieces.append(between)
+        pieces.append(decoded)
+        last = match.end()
+        after_word = True
+    pieces.append(value[last:])
+    return "".join(pieces)
+
+
+def _decode_word(charset: str, encoding: str, text: str) -> Optional[str]:
+    import binascii
+
+    charset = charset.partition("*")[0]  # RFC 2231 §5: charset*language
+    try:
+        if encoding in "bB":
+            raw = binascii.a2b_base64(text + "=" * (-len(text) % 4))
+        else:
+            raw = binascii.a2b_qp(text.replace("_", " ").encode("ascii"), header=True)
+        return decode_text(raw, charset, "strict")
+    except (ValueError, binascii.Error):
+        return None
+
+
+class _LazyPattern:
+    """A compiled ``re`` pattern, built on first use (``re`` stays out of the import)."""
+
+    __slots__ = ("_compiled", "_source")
+
+    def __init__(self, source: str) -> None:
+        self._source = source
+        self._compiled: Any = None
+
+    def finditer(self, text: str) -> Iterator[Any]:
+        if self._compiled is None:
+            import re
+
+            self._compiled = re.compile(self._source)
+        return self._compiled.finditer(text)  # type: ignore[no-any-return]
+
+
+_ENCODED_WORD = _LazyPattern(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+
+
+def parse_parameters(value: str) -> Tuple[str, Mapping[str, str]]:
+    """A ``token; name=value ...`` header (Content-Disposition) as (token, parameters).
+
+    The token is lowercased; parameters get the Content-Type treatment
+    (quoting, RFC 2231) and are looked up without regard to case.
+    """
+    pieces = _split_params(value)
+    return pieces[0].strip().lower(), _Params(_parse_params(pieces[1:]))
 
 
 _NO_PARAMS: Dict[str, str] = {}

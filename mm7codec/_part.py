@@ -17,8 +17,16 @@ from __future__ import annotations
 
 import io
 
-from ._errors import EncodeError
-from ._headers import ContentType, _valid_boundary, normalize_content_id, parse_content_type
+from ._errors import DecodeError, EncodeError
+from ._headers import (
+    ContentType,
+    _valid_boundary,
+    decode_text,
+    decode_words,
+    normalize_content_id,
+    parse_content_type,
+    parse_parameters,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -602,6 +610,38 @@ class Part:
         """The Content-Transfer-Encoding header, lowercased, or ``None``."""
         value = _first(self._headers, "content-transfer-encoding")
         return None if value is None else value.strip().lower()
+
+    @property
+    def filename(self) -> Optional[str]:
+        """A name for the content, or ``None``: Content-Disposition's ``filename``,
+        else Content-Type's ``name``, else Content-Location (where MMS puts it).
+
+        RFC 2231 and RFC 2047 encodings are undone (handsets send both). The
+        name is the sender's: clean it before using it as a path.
+        """
+        disposition = _first(self._headers, "content-disposition")
+        name = parse_parameters(disposition)[1].get("filename") if disposition else None
+        if not name:
+            name = self._ct.params.get("name") or self.content_location
+        name = decode_words(name.strip()) if name else None
+        return name or None
+
+    def as_text(self, errors: str = "replace") -> str:
+        """The body as text, decoded with the Content-Type charset (UTF-8 when none).
+
+        ``errors`` is the codec's error handler; the default replaces what does
+        not decode and reads an unknown charset as UTF-8. Labels that handsets
+        use for a superset (``gb2312`` for GBK text) are read as the superset.
+        A multipart's text is ``""``.
+
+        Raises:
+            DecodeError: with ``errors="strict"``, an unknown charset or bytes
+                that are not valid in it.
+        """
+        try:
+            return decode_text(self.data, self._ct.params.get("charset"), errors)
+        except ValueError as exc:
+            raise DecodeError(f"{self._ct.mime_type} part: {exc}") from None
 
     @property
     def data(self) -> _Bytes:

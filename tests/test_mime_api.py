@@ -176,3 +176,83 @@ def test_nested_multipart_boundary_must_not_start_with_outer() -> None:
     outer = Part.multipart("mixed", [Part.multipart("mixed", [inner])], boundary="q")
     data = to_bytes(outer)
     assert parse_entity(data) == outer
+
+
+# -- text and file names of received parts -----------------------------------------
+
+
+def _received(head: str, body: bytes) -> Part:
+    """A leaf as the parser builds it from a header block and a raw body."""
+    return parse_entity(head.encode("latin-1") + b"\r\n\r\n" + body)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "text"),
+    [
+        ("text/plain; charset=utf-8", "café".encode(), "café"),
+        ("text/plain", "naïve".encode(), "naïve"),  # no charset: UTF-8
+        ('text/plain; charset="ISO-8859-1"', b"caf\xe9", "café"),
+        # Labelled gb2312, written as GBK (U+9555 is in GBK only): read as the superset.
+        ("text/plain; charset=gb2312", "你好镕".encode("gbk"), "你好镕"),
+        ("text/plain; charset=no-such-charset", b"plain", "plain"),  # unknown: UTF-8
+        ("text/plain; charset=base64", b"aGk=", "aGk="),  # not a text codec
+        ("text/plain; charset=idna", b"a" * 80, "a" * 80),  # fails whatever errors= says
+        ("text/plain; charset=utf-8", b"bad \xff byte", "bad \ufffd byte"),
+    ],
+)
+def test_as_text_decodes_with_the_charset(content_type: str, body: bytes, text: str) -> None:
+    part = _received(f"Content-Type: {content_type}", body)
+    assert part.as_text() == text
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "match"),
+    [
+        ("text/plain; charset=utf-8", b"\xff", "not valid utf-8"),
+        ("text/plain; charset=no-such-charset", b"x", "unknown or unusable charset"),
+        ("text/plain; charset=idna", b"\xff" * 80, "not valid idna"),
+    ],
+)
+def test_as_text_strict_raises_decode_error(content_type: str, body: bytes, match: str) -> None:
+    part = _received(f"Content-Type: {content_type}", body)
+    with pytest.raises(DecodeError, match=match) as caught:
+        part.as_text(errors="strict")
+    assert caught.value.status_code == 4004
+
+
+def test_as_text_of_built_parts_and_multiparts() -> None:
+    assert Part.text("Grüße", charset="iso-8859-1").as_text() == "Grüße"
+    assert Part.multipart("mixed", [Part.text("x")]).as_text() == ""
+
+
+@pytest.mark.parametrize(
+    ("headers", "name"),
+    [
+        ("Content-Type: image/jpeg", None),
+        ("Content-Type: image/jpeg\r\nContent-Location: cat.jpg", "cat.jpg"),
+        ('Content-Type: image/jpeg; Name="dog.jpg"\r\nContent-Location: cat.jpg', "dog.jpg"),
+        (
+            'Content-Type: image/jpeg; name="dog.jpg"\r\n'
+            'Content-Disposition: attachment; filename="bird.jpg"\r\nContent-Location: cat.jpg',
+            "bird.jpg",
+        ),
+        # RFC 2231 in Content-Disposition, RFC 2047 in a quoted name and a location.
+        (
+            "Content-Type: image/jpeg\r\nContent-Disposition: inline; filename*=UTF-8''%E5%9B%BE.jpg",
+            "图.jpg",
+        ),
+        ('Content-Type: image/jpeg; name="=?UTF-8?B?5Zu+54mHLmpwZw==?="', "图片.jpg"),
+        (
+            "Content-Type: image/jpeg\r\nContent-Location: =?utf-8?Q?r=C3=A9sum=C3=A9?=.jpg",
+            "résumé.jpg",
+        ),
+        # Adjacent words join without the space between them; text around them stays.
+        ('Content-Type: image/jpeg; name="=?utf-8?q?a_b?= =?utf-8?q?c?= d"', "a bc d"),
+        # A word that does not decode is kept as sent.
+        ('Content-Type: image/jpeg; name="=?no-such?B?eA==?= x"', "=?no-such?B?eA==?= x"),
+        ("Content-Type: image/jpeg\r\nContent-Disposition: attachment", None),
+        ('Content-Type: image/jpeg; name="  "', None),
+    ],
+)
+def test_filename(headers: str, name: object) -> None:
+    assert _received(headers, b"x").filename == name
