@@ -28,7 +28,7 @@ from ._pdu import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, List, Optional, Pattern, Tuple, Type
+    from typing import Any, Callable, Dict, List, Optional, Pattern, Set, Tuple, Type
 
     from ._message import Message
     from ._pdu import PDU
@@ -78,8 +78,16 @@ _PATTERN_SOURCES = {
     "bad": "[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]",
     "xs:NMTOKEN": f"[:{_NAME_CHAR}]+",
     "xs:ID": f"[{_NAME_START}][{_NAME_CHAR}]*",
-    "xs:dateTime": r"-?\d{4,}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?",
-    "xs:duration": r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?",
+    # [0-9], not \d: \d takes every Unicode digit ("٢٠٢٦"), XSD only ASCII ones.
+    # The groups feed _valid_date_time, which checks the ranges.
+    "xs:dateTime": (
+        r"-?(?!0[0-9]{4})([0-9]{4,})-([0-9]{2})-([0-9]{2})"
+        r"T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?(Z|[+-]([0-9]{2}):([0-9]{2}))?"
+    ),
+    "xs:duration": (
+        r"-?P(?=[0-9]|T[0-9])([0-9]+Y)?([0-9]+M)?([0-9]+D)?"
+        r"(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?"
+    ),
 }
 
 
@@ -148,7 +156,39 @@ def _valid_lexical(base: str, text: str) -> bool:
     if base.startswith("union:"):
         return any(_valid_lexical(member, text) for member in base[6:].split())
     if base in _PATTERN_SOURCES:
-        return _pattern(base).fullmatch(text) is not None
+        match = _pattern(base).fullmatch(text)
+        if match is None:
+            return False
+        return base != "xs:dateTime" or _valid_date_time(match.groups())
+    return True
+
+
+_DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _valid_date_time(groups: Tuple[Optional[str], ...]) -> bool:
+    """The ranges of an xs:dateTime whose shape matched (XSD 1.0, as validators read it).
+
+    No year 0000; February 29 only in leap years (the Gregorian rule on the
+    year's digits, BCE years included); 24:00:00 only with a zero fraction; no
+    leap second; a time zone within ±14:00.
+    """
+    year, month, day, hour, minute, second, fraction, zone, zone_hours, zone_minutes = groups
+    y, mo, d = int(year or 0), int(month or 0), int(day or 0)
+    h, mi, sec = int(hour or 0), int(minute or 0), int(second or 0)
+    if y == 0 or not 1 <= mo <= 12 or not 1 <= d <= _DAYS_IN_MONTH[mo - 1]:
+        return False
+    if mo == 2 and d == 29 and not (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)):
+        return False
+    if h == 24:
+        if mi or sec or (fraction and fraction.strip(".0")):
+            return False
+    elif h > 23 or mi > 59 or sec > 59:
+        return False
+    if zone and zone != "Z":
+        zh, zm = int(zone_hours or 0), int(zone_minutes or 0)
+        if zm > 59 or zh > 14 or (zh == 14 and zm):
+            return False
     return True
 
 
@@ -259,12 +299,14 @@ _ADDRESS_ITEMS: Dict[Tuple[str, str, str], Tuple[ComplexType, str]] = {}
 
 
 class _Writer:
-    __slots__ = ("out", "validate", "version")
+    __slots__ = ("ids", "out", "validate", "version")
 
     def __init__(self, version: SchemaVersion, validate: bool) -> None:
         self.version = version
         self.validate = validate
         self.out: List[str] = []
+        # xs:ID values written so far: one document may use each only once.
+        self.ids: Set[str] = set()
 
     def element(self, name: str, type_name: str, value: Any, where: str) -> None:
         version = self.version
@@ -331,6 +373,12 @@ class _Writer:
             text = _attr_text(
                 value, spec.type, self.version, self.validate, f"{where}/@{spec.name}"
             )
+            if self.validate and _type_info(self.version, spec.type)[0] == "xs:ID":
+                if value in self.ids:
+                    raise EncodeError(
+                        f"{where}/@{spec.name}: the ID {value!r} is already used in this envelope"
+                    )
+                self.ids.add(value)
             parts.append(f' {spec.name}="{text}"')
         for attribute, field in names.items():
             if field not in used and values.get(field) is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import pytest
 import xmlschema
@@ -322,3 +322,119 @@ def test_token_patterns_match_the_validators_name_classes() -> None:
             != (theirs.fullmatch(prefix + chr(cp)) is None)
         ]
         assert differ == [0x1680], [hex(cp) for cp in differ[:10]]
+
+
+@pytest.fixture(scope="module")
+def xsd_builtin() -> Any:
+    """An XSD built-in type by local name, as the validator (xmlschema) checks it."""
+    meta = xmlschema.XMLSchema.meta_schema
+    meta.build()
+    return lambda name: meta.maps.types["{http://www.w3.org/2001/XMLSchema}" + name]
+
+
+def _two(low: int, high: int) -> st.SearchStrategy[str]:
+    return st.integers(low, high).map(lambda n: f"{n:02d}")
+
+
+_DATE_TIMES = st.builds(
+    lambda sign, year, month, day, hour, minute, second, fraction, zone: (
+        f"{sign}{year}-{month}-{day}T{hour}:{minute}:{second}{fraction}{zone}"
+    ),
+    st.sampled_from(["", "", "-"]),
+    st.one_of(
+        st.integers(0, 9999).map(lambda n: f"{n:04d}"),
+        st.sampled_from(["1900", "2000", "2024", "2026", "0004", "10000", "02026", "12024"]),
+    ),
+    _two(0, 13),
+    st.one_of(_two(0, 32), st.sampled_from(["28", "29", "30", "31"])),
+    st.one_of(_two(0, 25), st.just("24")),
+    st.one_of(_two(0, 60), st.just("00")),
+    st.one_of(_two(0, 60), st.just("00")),
+    st.sampled_from(["", ".0", ".000", ".5", ".123456"]),
+    st.one_of(
+        st.sampled_from(["", "Z", "+14:00", "-14:00", "+14:01", "+13:59", "+00:60"]),
+        st.builds(lambda s, h, m: f"{s}{h}:{m}", st.sampled_from("+-"), _two(0, 15), _two(0, 60)),
+    ),
+)
+
+
+@given(value=_DATE_TIMES)
+@settings(max_examples=300)
+def test_date_time_check_is_the_validators(value: str, xsd_builtin: Any) -> None:
+    """xs:dateTime (TimeStamp, EarliestDeliveryTime, ...): the encoder refuses exactly
+    what the validator refuses (month 13, Feb 29 of 1900, 24:00:01, +14:01, year 0000...).
+    """
+    from mm7codec._xml_encode import _valid_lexical
+
+    assert _valid_lexical("xs:dateTime", value) == xsd_builtin("dateTime").is_valid(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-25T10:00:00Z",
+        "2024-02-29T00:00:00",
+        "2000-02-29T00:00:00",
+        "1900-02-29T00:00:00",  # 1900 is no leap year
+        "-0004-02-29T00:00:00",
+        "2026-13-01T00:00:00Z",
+        "2026-04-31T00:00:00",
+        "2026-01-01T24:00:00",
+        "2026-01-01T24:00:00.000",
+        "2026-01-01T24:00:00.5",
+        "2026-01-01T24:00:01",
+        "2026-01-01T25:00:00",
+        "2026-01-01T23:60:00",
+        "2026-01-01T23:59:60Z",  # no leap second
+        "0000-01-01T00:00:00",
+        "02026-01-01T00:00:00",
+        "12026-01-01T00:00:00",
+        "2026-01-01T00:00:00+14:00",
+        "2026-01-01T00:00:00-14:01",
+        "2026-01-01T00:00:00+15:00",
+        "2026-01-01T00:00:00+05:60",
+    ],
+)
+def test_date_time_edges(value: str, xsd_builtin: Any) -> None:
+    from mm7codec._xml_encode import _valid_lexical
+
+    assert _valid_lexical("xs:dateTime", value) == xsd_builtin("dateTime").is_valid(value)
+
+
+@pytest.mark.parametrize(
+    ("base", "value"),
+    [
+        ("xs:dateTime", "\u0662\u0660\u0662\u0666-01-01T00:00:00Z"),  # Arabic-Indic digits
+        ("xs:dateTime", "2026-01-01T00:00:00\u0665"),
+        ("xs:duration", "P\u0663D"),
+        ("xs:duration", "PT1\uff15S"),  # a fullwidth digit
+    ],
+)
+def test_temporal_values_take_ascii_digits_only(base: str, value: str, xsd_builtin: Any) -> None:
+    from mm7codec._xml_encode import _valid_lexical
+
+    assert not xsd_builtin(base[3:]).is_valid(value)
+    assert not _valid_lexical(base, value)
+
+
+def test_an_id_is_written_once_per_envelope(validators: Validators) -> None:
+    """Address ``id`` is xs:ID: two addresses with one id make the envelope invalid,
+    so the validating encoder refuses them; ``validate=False`` writes what it is given."""
+    from mm7codec import Address, Recipients, SenderIdentification, SubmitReq
+
+    def message(second_id: str) -> Message:
+        pdu = SubmitReq(
+            sender_identification=SenderIdentification(vasp_id="K", vas_id="V"),
+            recipients=Recipients(
+                to=[Address.number("15551230001", id="a1")],
+                cc=[Address.number("15551230002", id=second_id)],
+            ),
+        )
+        return Message(pdu, "tx1", "REL-6-MM7-1-4")
+
+    with pytest.raises(EncodeError, match="'a1' is already used"):
+        encode_envelope(message("a1"))
+    assert validation_errors(
+        encode_envelope(message("a1"), validate=False), message("a1"), validators
+    )
+    assert not validation_errors(encode_envelope(message("a2")), message("a2"), validators)
