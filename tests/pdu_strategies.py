@@ -357,12 +357,44 @@ _LOOSE: Dict[str, Any] = {
 _KEPT = frozenset({"xs:ID", "transaction_id", "transaction_text", "details"})
 
 
+def _two_digits(high: int) -> Any:
+    return st.integers(0, high).map(lambda n: f"{n:02d}")
+
+
+# Values shaped like their type but just outside it: where a validating encoder's
+# checks and the schema's are likeliest to part (out-of-range dates, characters that
+# Python's \w or \d takes and XSD does not).
+_ODD_NAME_CHARS = "az09.-_:\u00b2\u00b9\u00ba\u00bd\u2460\u1680\u0483\u0661\u00b7\u0300\u203f"
+_NEAR_MISSES: Dict[str, Any] = {
+    "xs:dateTime": st.builds(
+        "{}{}-{}-{}T{}:{}:{}{}{}".format,
+        st.sampled_from(["", "-"]),
+        st.sampled_from(
+            ["0000", "1900", "2000", "2024", "2026", "02026", "\u0662\u0660\u0662\u0666"]
+        ),
+        _two_digits(13),
+        _two_digits(32),
+        _two_digits(25),
+        _two_digits(60),
+        _two_digits(60),
+        st.sampled_from(["", ".0", ".5"]),
+        st.sampled_from(["", "Z", "+14:00", "+14:30", "-15:00", "+05:60"]),
+    ),
+    "xs:duration": st.sampled_from(["P", "PT", "P1.5D", "P\u0663D", "PT1\uff15S", "-P1D", "P1DT"]),
+    "xs:NMTOKEN": st.text(_ODD_NAME_CHARS, min_size=1, max_size=6),
+    "number_token": st.text(_ODD_NAME_CHARS, min_size=1, max_size=6),
+    "email_token": st.text(_ODD_NAME_CHARS, min_size=1, max_size=6),
+}
+
+
 class _Loose(_Drawn):
     """Like ``_Drawn``, but a simple value is sometimes arbitrary (maybe schema-invalid)."""
 
     def value(self, kind: str) -> Any:
         if kind in _LOOSE:
             return self.draw(_LOOSE[kind])
+        if kind in _NEAR_MISSES and self.draw(st.integers(0, 3)) == 0:
+            return self.draw(_NEAR_MISSES[kind])
         # Not loosened: xs:ID (uniqueness is the walk's job), the TransactionID
         # and Details (their refusal has targeted tests of its own).
         if kind not in _KEPT and self.draw(st.integers(0, 4)) == 0:
