@@ -20,7 +20,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+    from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 else:
     # The module behind collections.abc, already loaded by collections (and
     # so by enum): importing collections.abc itself would add a module.
@@ -160,14 +160,6 @@ def _percent_decode(value: str) -> bytes:
     return bytes(out)
 
 
-def _decode_charset(data: bytes, charset: str) -> str:
-    try:
-        return data.decode(charset or "us-ascii", "replace")
-    except (LookupError, UnicodeError, ValueError):
-        # Unknown charset; or a codec that refuses "replace" (idna) or a NUL in the name.
-        return data.decode("latin-1")
-
-
 def _parse_params(pieces: Sequence[str]) -> Tuple[Tuple[str, str], ...]:
     simple: List[Tuple[str, str]] = []
     # RFC 2231 segments keyed by lowercase base name: [(index, extended, value)].
@@ -211,7 +203,8 @@ def _parse_params(pieces: Sequence[str]) -> Tuple[Tuple[str, str], ...]:
                 parts.append(_percent_decode(value))
             else:
                 parts.append(value.encode("latin-1", "replace"))
-        merged[key] = (names[key], _decode_charset(b"".join(parts), charset))
+        # No charset named: RFC 2231 text is then US-ASCII.
+        merged[key] = (names[key], decode_text(b"".join(parts), charset or "us-ascii"))
     result: List[Tuple[str, str]] = []
     simple_map = {n.lower(): (n, v) for n, v in simple}
     seen = set()
@@ -264,10 +257,12 @@ def decode_words(value: str) -> str:
     """
     if "=?" not in value:
         return value
+    import re  # here: the package does not load re (re caches the compiled pattern)
+
     pieces: List[str] = []
     last = 0
     after_word = False
-    for match in _ENCODED_WORD.finditer(value):
+    for match in re.finditer(_ENCODED_WORD, value):
         decoded = _decode_word(match.group(1), match.group(2), match.group(3))
         if decoded is None:
             continue  # kept as text: it stays in the next piece between words
@@ -295,24 +290,8 @@ def _decode_word(charset: str, encoding: str, text: str) -> Optional[str]:
         return None
 
 
-class _LazyPattern:
-    """A compiled ``re`` pattern, built on first use (``re`` stays out of the import)."""
-
-    __slots__ = ("_compiled", "_source")
-
-    def __init__(self, source: str) -> None:
-        self._source = source
-        self._compiled: Any = None
-
-    def finditer(self, text: str) -> Iterator[Any]:
-        if self._compiled is None:
-            import re
-
-            self._compiled = re.compile(self._source)
-        return self._compiled.finditer(text)  # type: ignore[no-any-return]
-
-
-_ENCODED_WORD = _LazyPattern(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
+# An RFC 2047 encoded word: charset, encoding, text.
+_ENCODED_WORD = r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?="
 
 
 def parse_parameters(value: str) -> Tuple[str, Mapping[str, str]]:
