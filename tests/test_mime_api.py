@@ -7,6 +7,8 @@ import io
 import pathlib
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from mime_strategies import parse_variants
 
 from mm7codec._errors import DecodeError, EncodeError
@@ -256,3 +258,30 @@ def test_as_text_of_built_parts_and_multiparts() -> None:
 )
 def test_filename(headers: str, name: object) -> None:
     assert _received(headers, b"x").filename == name
+
+
+_NAMES = st.text(
+    st.characters(exclude_categories=("Cs", "Cc", "Zl", "Zp"), exclude_characters='"\\'),
+    min_size=1,
+    max_size=20,
+).filter(lambda name: name.strip() == name and "=?" not in name)
+
+
+@given(name=_NAMES, how=st.sampled_from(["rfc2231", "rfc2047-b", "rfc2047-q", "plain"]))
+def test_filename_round_trips_through_each_encoding(name: str, how: str) -> None:
+    """Whatever encoding a sender picks for a non-ASCII file name, ``filename`` gives it back."""
+    import urllib.parse
+
+    raw = name.encode("utf-8")
+    if how == "rfc2231":
+        header = f"Content-Disposition: attachment; filename*=UTF-8''{urllib.parse.quote(raw)}"
+    elif how == "rfc2047-b":
+        header = f'Content-Disposition: attachment; filename="=?UTF-8?B?{binascii.b2a_base64(raw, newline=False).decode()}?="'
+    elif how == "rfc2047-q":
+        q = "".join(chr(b) if chr(b).isalnum() and b < 128 else f"={b:02X}" for b in raw)
+        header = f'Content-Type: image/jpeg; name="=?utf-8?q?{q}?="'
+    else:
+        if not name.isascii() or not name.isprintable():
+            return  # a plain quoted value is ASCII
+        header = f'Content-Type: image/jpeg; name="{name}"'
+    assert _received(header, b"x").filename == name
