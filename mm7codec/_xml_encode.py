@@ -478,37 +478,25 @@ def _write_record(w: _Writer, name: str, ct: ComplexType, value: Any, where: str
     w.out.append(f"</{name}>")
 
 
-def _write_user_agents(
+def _write_sequenced(
     w: _Writer, name: str, ct: ComplexType, value: Tuple[Any, ...], where: str
 ) -> None:
+    """Previouslysentby / Previouslysentdateandtime: entries with a ``sequence`` attribute."""
     spec = ct.children[0]
     item_type = w.version.types[spec.type]
-    parts = [f"<{name}>"]
-    for agent in value:
-        if not isinstance(agent, UserAgent):
-            raise EncodeError(f"{where}: UserAgent entries expected")
-        attrs = w.attributes(item_type, agent, {"sequence": "sequence"}, f"{where}/{spec.name}")
-        inner = w.address_item(item_type, agent.address, f"{where}/{spec.name}")
-        parts.append(f"<{spec.name}{attrs}>{inner}</{spec.name}>")
-    parts.append(f"</{name}>")
-    w.out.append("".join(parts))
-
-
-def _write_sent_times(
-    w: _Writer, name: str, ct: ComplexType, value: Tuple[Any, ...], where: str
-) -> None:
-    spec = ct.children[0]
-    item_type = w.version.types[spec.type]
+    child = f"{where}/{spec.name}"
+    kind = UserAgent if isinstance(value[0], UserAgent) else SentTime
     parts = [f"<{name}>"]
     for entry in value:
-        if not isinstance(entry, SentTime):
-            raise EncodeError(f"{where}: SentTime entries expected")
-        child = f"{where}/{spec.name}"
+        if not isinstance(entry, kind):
+            raise EncodeError(f"{where}: {kind.__name__} entries expected")
         attrs = w.attributes(item_type, entry, {"sequence": "sequence"}, child)
-        text = _simple_text(
-            entry.value, item_type.text_type or "xs:string", w.version, w.validate, child
-        )
-        parts.append(f"<{spec.name}{attrs}>{text}</{spec.name}>")
+        if isinstance(entry, UserAgent):
+            inner = w.address_item(item_type, entry.address, child)
+        else:
+            text_type = item_type.text_type or "xs:string"
+            inner = _simple_text(entry.value, text_type, w.version, w.validate, child)
+        parts.append(f"<{spec.name}{attrs}>{inner}</{spec.name}>")
     parts.append(f"</{name}>")
     w.out.append("".join(parts))
 
@@ -532,10 +520,8 @@ def _tuple_handler(value: Tuple[Any, ...]) -> Optional[Callable[..., None]]:
     if not value:
         return None
     first = value[0]
-    if isinstance(first, UserAgent):
-        return _write_user_agents
-    if isinstance(first, SentTime):
-        return _write_sent_times
+    if isinstance(first, (UserAgent, SentTime)):
+        return _write_sequenced
     if isinstance(first, int) and not isinstance(first, bool):
         return _write_int_list
     return None
