@@ -33,7 +33,18 @@ import ssl
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Deque, Iterable, List, NamedTuple, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Deque,
+    Iterable,
+    List,
+    NamedTuple,
+    Optional,
+    Tuple,
+    TypeVar,
+    Union,
+)
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from ._errors import MM7Error
@@ -73,7 +84,31 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
-class ServerThread:
+_S = TypeVar("_S", bound="_Service")
+
+
+class _Service:
+    """Something with ``start()`` / ``stop()``, usable as ``with thing: ...``."""
+
+    def start(self: _S) -> _S:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: _S) -> _S:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: Optional[type],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.stop()
+
+
+class ServerThread(_Service):
     """Serve a WSGI application from a background thread (``wsgiref``, threaded).
 
     Binds 127.0.0.1 and a free port by default; :attr:`url` is its address.
@@ -124,17 +159,6 @@ class ServerThread:
             self._thread = None
         self._server.server_close()
 
-    def __enter__(self) -> ServerThread:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: Optional[type],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.stop()
-
 
 class Attempt(NamedTuple):
     """One try of :meth:`GatewaySimulator.deliver`.
@@ -175,7 +199,7 @@ class _Failure(NamedTuple):
     content_type: str
 
 
-class GatewaySimulator:
+class GatewaySimulator(_Service):
     """A relay/server to test a VASP application against (see the module docs).
 
     ``auth`` is the ``(user, password)`` senders must use (None: no auth).
@@ -218,17 +242,6 @@ class GatewaySimulator:
     def stop(self) -> None:
         self._stopping.set()
         self._server.stop()
-
-    def __enter__(self) -> GatewaySimulator:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: Optional[type],
-        exc: Optional[BaseException],
-        tb: Optional[TracebackType],
-    ) -> None:
-        self.stop()
 
     # -- what was received ---------------------------------------------------------------------
 
