@@ -178,8 +178,9 @@ def stdlib_encode_mms(image: bytes, text: bytes) -> bytes:
     return buf.getvalue()
 
 
-def our_encode_mms(image: bytes, text: bytes) -> bytes:
-    content = Part.multipart(
+def mms_content(image: bytes, text: bytes) -> Part:
+    """The MMS content (SMIL, text, image) both encode rows write."""
+    return Part.multipart(
         "related",
         [
             Part.bytes(SMIL, "application/smil", content_id="smil"),
@@ -189,9 +190,16 @@ def our_encode_mms(image: bytes, text: bytes) -> bytes:
         params={"type": "application/smil", "start": "<smil>"},
         content_id="content",
     )
+
+
+def our_encode_mms(image: bytes, text: bytes) -> bytes:
+    """The MIME writer alone: the content under a fixed SOAP part (as stdlib_encode_mms)."""
     root = Part.multipart(
         "related",
-        [Part.bytes(SOAP, 'text/xml; charset="utf-8"', content_id="soap"), content],
+        [
+            Part.bytes(SOAP, 'text/xml; charset="utf-8"', content_id="soap"),
+            mms_content(image, text),
+        ],
         params={"type": "text/xml", "start": "<soap>"},
     )
     _ct, chunks = iter_write_body(root)
@@ -200,22 +208,12 @@ def our_encode_mms(image: bytes, text: bytes) -> bytes:
 
 def mm7_message(image: bytes, text: bytes) -> mm7codec.Message:
     """The same MMS as a SubmitReq message, for the end-to-end encode row."""
-    content = Part.multipart(
-        "related",
-        [
-            Part.bytes(SMIL, "application/smil", content_id="smil"),
-            Part.bytes(text, "text/plain; charset=utf-8", content_id="text"),
-            Part.bytes(image, "image/jpeg", content_id="image"),
-        ],
-        params={"type": "application/smil", "start": "<smil>"},
-        content_id="content",
-    )
     pdu = mm7codec.SubmitReq(
         sender_identification=mm7codec.SenderIdentification(vasp_id="KEY", vas_id="12345mms"),
         recipients=mm7codec.Recipients(to=[mm7codec.Address.number("15553199144")]),
         subject="Benchmark",
     )
-    return mm7codec.Message(pdu, "bench-1", content=content)
+    return mm7codec.Message(pdu, "bench-1", content=mms_content(image, text))
 
 
 MEM_CHILD = r"""
