@@ -20,7 +20,7 @@ from ._errors import DecodeError, DefectRecorder, LimitExceededError
 from ._headers import ContentType, normalize_content_id, parse_content_type
 from ._limits import Limits
 from ._message import Message
-from ._mime import MimeParser
+from ._mime_parse import MimeParser
 from ._part import Part
 from ._record import make
 

@@ -11,8 +11,9 @@ them, ``body`` joins the same bytes once.
 
 from __future__ import annotations
 
-from ._mime import _coalesce, _final_ct, _header_block, _plan_for, _top
+from ._mime_write import MimeWriter
 from ._part import Part
+from ._transfer import fits_8bit
 from ._xml import encode_envelope
 
 TYPE_CHECKING = False
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from typing import Iterator, List, Optional, Tuple, Union
 
     from ._message import Message
-    from ._mime import _Plan
     from ._versions import SchemaVersion
 
 __all__ = ["EncodedMessage", "encode", "iter_encode"]
@@ -28,7 +28,6 @@ __all__ = ["EncodedMessage", "encode", "iter_encode"]
 XML_CONTENT_TYPE = 'text/xml; charset="utf-8"'
 #: Content-ID of the SOAP part; the content tree never uses it (checked).
 SOAP_CONTENT_ID = "mm7-soap-envelope"
-_MAX_LINE = 998  # RFC 5322 line limit for 7bit/8bit parts
 
 
 class EncodedMessage:
@@ -39,33 +38,21 @@ class EncodedMessage:
     :meth:`iter_body` yields the same bytes in chunks without holding them.
     """
 
-    __slots__ = (
-        "_body",
-        "_length",
-        "_plan",
-        "_root",
-        "content_type",
-        "envelope",
-        "headers",
-        "message",
-    )
+    __slots__ = ("_body", "_writer", "content_type", "envelope", "headers", "message")
 
     def __init__(self, message: Message, envelope: bytes, root: Optional[Part]) -> None:
         self.message = message
         self.envelope = envelope
-        self._root = root
         self._body: Optional[bytes] = None
-        self._length: Optional[int] = None
-        self._plan: Optional[_Plan] = None
+        # One plan (boundaries, transfer encodings, lengths) for every pass over
+        # the body, so the header, iter_body(), body and content_length agree.
+        self._writer: Optional[MimeWriter] = None
         if root is None:
             self.content_type = XML_CONTENT_TYPE
             self._body = envelope
         else:
-            # One plan (boundaries, transfer encodings) for every pass over the body,
-            # so the header, iter_body(), body and content_length all agree.
-            self._plan = _plan_for(root)
-            _header_block(root, self._plan)  # validates headers before any output
-            self.content_type = str(_final_ct(root, self._plan))
+            self._writer = MimeWriter(root, include_headers=False)
+            self.content_type = self._writer.content_type
         self.headers: List[Tuple[str, str]] = [
             ("Content-Type", self.content_type),
             ("SOAPAction", '""'),
@@ -75,10 +62,8 @@ class EncodedMessage:
     def body(self) -> bytes:
         """The whole body as one ``bytes`` (for file-backed parts this reads them)."""
         if self._body is None:
-            assert self._root is not None and self._plan is not None
-            # The writer's pieces joined once: coalescing them first would copy twice.
-            self._body = b"".join(_top(self._root, self._plan, False))
-            self._length = len(self._body)
+            assert self._writer is not None
+            self._body = self._writer.to_bytes()
         return self._body
 
     def iter_body(self) -> Iterator[bytes]:
@@ -86,18 +71,21 @@ class EncodedMessage:
         if self._body is not None:
             yield self._body
             return
-        assert self._root is not None and self._plan is not None
-        yield from _coalesce(_top(self._root, self._plan, False))
+        assert self._writer is not None
+        yield from self._writer.iter_chunks()
 
     @property
     def content_length(self) -> int:
-        """The body's length in bytes, counted without keeping the body."""
-        if self._length is None:
-            if self._body is not None:
-                self._length = len(self._body)
-            else:
-                self._length = sum(len(chunk) for chunk in self.iter_body())
-        return self._length
+        """The body's length in bytes, from the writer's plan: no content is read or encoded.
+
+        A file-backed part's size is its ``stat`` size; a file that changes before
+        it is written makes :meth:`iter_body` raise ``EncodeError`` rather than
+        send a body of another length.
+        """
+        if self._body is not None:
+            return len(self._body)
+        assert self._writer is not None
+        return self._writer.content_length
 
     def __iter__(self) -> Iterator[bytes]:
         return self.iter_body()
@@ -138,7 +126,7 @@ def encode(
         content_id=soap_id,
         # Raw text, never base64 (the envelope has bare LFs, which would make the
         # MIME writer pick base64): 8bit when it is CRLF text with short lines.
-        transfer_encoding="8bit" if _short_crlf_lines(envelope) else "binary",
+        transfer_encoding="8bit" if fits_8bit(envelope) else "binary",
     )
     root = Part.multipart(
         "related",
@@ -168,21 +156,3 @@ def _soap_content_id(content: Part) -> str:
         n += 1
         candidate = f"{SOAP_CONTENT_ID}-{n}"
     return candidate
-
-
-def _short_crlf_lines(data: bytes) -> bool:
-    crlf = data.count(b"\r\n")
-    if data.count(b"\r") != crlf or data.count(b"\n") != crlf:
-        return False
-    return _short_lines(data)
-
-
-def _short_lines(data: bytes) -> bool:
-    start = 0
-    while True:
-        end = data.find(b"\n", start)
-        if end < 0:
-            return len(data) - start <= _MAX_LINE
-        if end - start > _MAX_LINE + 1:
-            return False
-        start = end + 1

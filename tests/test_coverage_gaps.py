@@ -462,15 +462,16 @@ def test_soap_part_transfer_encoding_by_line_length(length: int, ctes: tuple) ->
     assert decode(encoded.body, encoded.content_type).pdu.subject == "s" * length
 
 
-def test_short_lines_helpers() -> None:
-    from mm7codec._encoder import _short_crlf_lines, _short_lines
+def test_fits_8bit() -> None:
+    from mm7codec._transfer import fits_8bit
 
-    assert _short_lines(b"a\nb\n" + b"c" * 998)
-    assert not _short_lines(b"a\n" + b"c" * 999)
-    assert not _short_lines(b"c" * 1000 + b"\nx")
-    assert _short_crlf_lines(b"a\r\nb")
-    assert not _short_crlf_lines(b"a\nb")
-    assert not _short_crlf_lines(b"a\rb")
+    assert fits_8bit(b"a\r\nb\r\n" + b"c" * 998)
+    assert not fits_8bit(b"a\r\n" + b"c" * 999)
+    assert not fits_8bit(b"c" * 1000 + b"\r\nx")
+    assert fits_8bit(b"a\r\nb")
+    assert not fits_8bit(b"a\nb")
+    assert not fits_8bit(b"a\rb")
+    assert not fits_8bit(b"a\0b")
 
 
 # -- _message ------------------------------------------------------------------------------------

@@ -167,7 +167,7 @@ def test_base64_defects_found_behind_the_fast_path(junk: bytes, kind: object, wh
 def test_base64_writer_lines(size: int) -> None:
     import base64
 
-    from mm7codec._mime import _B64_CHUNK_IN, _b64_lines
+    from mm7codec._transfer import _B64_CHUNK_IN, _b64_lines
 
     raw = (bytes(range(256)) * (size // 256 + 1))[:size]
     chunks = [raw[i : i + _B64_CHUNK_IN] for i in range(0, len(raw), _B64_CHUNK_IN)]

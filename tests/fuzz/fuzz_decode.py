@@ -27,8 +27,10 @@ with atheris.instrument_imports(include=["mm7codec"]):
     import mm7codec._encoder
     import mm7codec._headers
     import mm7codec._http1
-    import mm7codec._mime
+    import mm7codec._mime_parse
+    import mm7codec._mime_write
     import mm7codec._part
+    import mm7codec._transfer
     import mm7codec._xml_decode
     import mm7codec._xml_encode  # noqa: F401
 

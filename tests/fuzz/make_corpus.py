@@ -54,11 +54,11 @@ class _SeededOs:
 
 def _deterministic_boundaries() -> None:
     import mm7codec._encoder
-    import mm7codec._mime
+    import mm7codec._mime_write
 
     seeded = _SeededOs()
     mm7codec._encoder.os = seeded  # type: ignore[assignment]
-    mm7codec._mime.os = seeded  # type: ignore[assignment]
+    mm7codec._mime_write.os = seeded  # type: ignore[attr-defined]
 
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
