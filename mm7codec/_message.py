@@ -146,6 +146,10 @@ class Message:
         spec's wording for the code. Other keyword arguments are fields of the
         response PDU: a SubmitReq's answer needs ``message_id``.
 
+        The MM7Version is the request's when the schema's enumeration lists it,
+        else the schema's own wire value (``version.default_mm7_version``): a
+        request marked 6.7.0 or 5.2.0 decodes, so its answer must encode.
+
         Raises:
             EncodeError: this is not a request, or a field does not exist.
         """
@@ -165,7 +169,7 @@ class Message:
             pdu = response_cls(status=status, **fields)
         except TypeError as exc:
             raise EncodeError(f"{response_cls.__name__}: {exc}") from None
-        return Message(pdu, self.transaction_id, self.version, self.mm7_version)
+        return Message(pdu, self.transaction_id, self.version, self._answer_mm7_version())
 
     def error_response(
         self,
@@ -178,6 +182,7 @@ class Message:
         Encoded, it becomes a SOAP Fault with ``Client`` for 2xxx and
         ``Server`` for 3xxx/4xxx. ``details`` is raw XML; plain text given there
         is appended to the StatusText instead (Details is element-only).
+        The MM7Version is chosen as in :meth:`response`.
         """
         code = StatusCode(status)
         if details is not None and not details.lstrip().startswith("<"):
@@ -187,7 +192,15 @@ class Message:
         from_vasp = not isinstance(self.pdu, Request) or type(self.pdu).FROM_VASP
         cls = RSErrorRsp if from_vasp else VASPErrorRsp
         pdu = cls(status=Status(code, text if text is not None else code.default_text, details))
-        return Message(pdu, self.transaction_id, self.version, self.mm7_version)
+        return Message(pdu, self.transaction_id, self.version, self._answer_mm7_version())
+
+    def _answer_mm7_version(self) -> Optional[str]:
+        # The request's MM7Version when its schema lists it; otherwise (6.7.0 from
+        # a Java library, 5.2.0 from old MMSCs) None, which Message turns into the
+        # schema's own wire value: an answer must encode, and peers read the
+        # namespace, not this field, to parse it.
+        version = self.mm7_version
+        return version if version in self.version.mm7_versions else None
 
     def replace(self, **changes: Any) -> Message:
         """A copy with some attributes changed."""

@@ -1,7 +1,7 @@
 """MM7 over HTTP with the standard library: a sender and a WSGI receiver.
 
-Optional and never imported by ``mm7codec`` itself (it pulls in
-``http.client``, ``ssl`` and ``socket``); ``import mm7codec.http`` when needed.
+Optional and never imported by ``mm7codec`` itself (it pulls in ``socket``);
+``import mm7codec.http`` when needed.
 
 Sending (VASP -> relay/server, e.g. a SubmitReq)::
 
@@ -9,27 +9,31 @@ Sending (VASP -> relay/server, e.g. a SubmitReq)::
     reply = send(url, message, auth=("user", "password"), timeout=30.0)
     reply.raise_for_status()
 
-:func:`send` answers with the decoded response whatever the HTTP status, as
-long as the body is MM7 (a Fault comes back as an ``RSErrorRsp`` message, for
-``raise_for_status()``); an HTTP answer that is not MM7 raises
-:class:`HTTPError`, a network failure :class:`TransportError`. Both carry
-``retryable``; :func:`is_retryable` answers the same for any outcome.
+:func:`send` answers with the decoded response (a Fault, under any HTTP
+status, comes back as an ``RSErrorRsp`` message for ``raise_for_status()``).
+Otherwise it raises one of three errors, each with an ``outcome``
+(:class:`Outcome`: answered, not delivered, unknown) and ``retryable``:
+:class:`HTTPError` (an answer that is not MM7), :class:`TransportError`
+(below HTTP: connection, TLS, deadline, a cut answer) and
+:class:`ResponseMismatchError` (MM7 that does not answer this request). The
+client never resends by itself a request that may have reached the server;
+docs/http-usage.md has the table and what a retry loop should do.
 
 Receiving (relay/server -> VASP: DeliverReq, DeliveryReportReq,
 ReadReplyReq): :func:`make_wsgi_app` turns ``handler(message)`` into a WSGI
-application that answers with the matching ``...Rsp`` or a SOAP Fault.
+application that answers with the matching ``...Rsp`` or a SOAP Fault, and
+never acknowledges a body that did not arrive whole.
+
+The decisions live in ``mm7codec._exchange`` (sans I/O); this module only
+moves bytes.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
-import hmac
-import http.client
-import re
+import inspect
+import select
 import socket
-import ssl
+import sys
 import threading
 import time
 import traceback
@@ -39,25 +43,39 @@ from typing import (
     TYPE_CHECKING,
     Callable,
     Iterable,
-    Iterator,
-    List,
     NamedTuple,
     Optional,
     Tuple,
-    Type,
     Union,
 )
 
-from ._decoder import Decoder, decode
 from ._encoder import encode
-from ._errors import DecodeError, Defect, EncodeError, LimitExceededError, MM7Error
+from ._exchange import (
+    Answer,
+    Deadline,
+    HTTPError,
+    Outcome,
+    ReceiverPolicy,
+    ReplyReader,
+    ResponseMismatchError,
+    TransportError,
+    basic_auth_header,
+    classify,
+    interpret_reply,
+    is_retryable,
+    request_head,
+    request_headers,
+    transport_failure,
+)
 from ._limits import Limits
 from ._message import Message
-from ._pdu import PDU, RESPONSE_FOR, Request, RSErrorRsp, Status, VASPErrorRsp
+from ._pdu import PDU, Status
 from ._status import StatusCode
 from ._versions import LATEST, SchemaVersion, get_version
 
 if TYPE_CHECKING:
+    import ssl
+
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from ._part import Part
@@ -68,8 +86,11 @@ __all__ = [
     "HTTPError",
     "Handler",
     "HandlerResult",
+    "Outcome",
+    "ResponseMismatchError",
     "TransportError",
     "basic_auth_header",
+    "classify",
     "is_retryable",
     "make_wsgi_app",
     "send",
@@ -79,115 +100,12 @@ __all__ = [
 HandlerResult = Union[None, int, StatusCode, Status, Message]
 Handler = Callable[[Message], HandlerResult]
 Auth = Tuple[str, str]
-_ErrorClass = Union[Type[RSErrorRsp], Type[VASPErrorRsp]]
 AuthCheck = Union[Auth, Callable[[str, str], bool]]
 
 _CHUNK = 1 << 16
-_BODY_START = 200
-# Statuses after which the same request may work later: 408/429 are about
-# timing by definition, 5xx is the server's trouble of the moment.
-_RETRYABLE_HTTP = frozenset({408, 425, 429})
-# A Fault's HTTP status is 500 under SOAP 1.1 §6.2; 413 is kept for the
-# one refusal that happens before any byte is read.
-_FAULT_HTTP_STATUS = 500
-
-
-# --- errors ----------------------------------------------------------------------------------
-
-
-class HTTPError(MM7Error):
-    """The peer answered over HTTP with something that is not MM7.
-
-    An HTML 502 page, an empty 503, a 401: ``http_status`` is the HTTP status,
-    ``body_start`` the first bytes of the body (for logs), ``headers`` the
-    response headers. ``retryable`` is True for 5xx, 408 and 429. The MM7
-    ``status_code`` is a best guess (4001 for 401, 4007 for 403, 4006 for
-    503/429, else 3000) so a relay can pass the error on.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        http_status: int,
-        body_start: bytes = b"",
-        headers: Tuple[Tuple[str, str], ...] = (),
-        retryable: Optional[bool] = None,
-    ) -> None:
-        super().__init__(message, status_code=_status_for_http(http_status))
-        self.http_status = http_status
-        self.body_start = body_start
-        self.headers = headers
-        self.retryable: bool = (
-            (http_status >= 500 or http_status in _RETRYABLE_HTTP)
-            if retryable is None
-            else retryable
-        )
-
-
-class TransportError(MM7Error):
-    """The exchange failed below HTTP: refused connection, DNS, TLS, timeout, reset.
-
-    ``retryable`` is True except for certificate failures, which do not heal by
-    waiting. ``request_sent`` says whether the whole request had been written
-    when the failure happened: if so the peer may have acted on it, and a
-    resend may deliver the message twice.
-    """
-
-    default_status_code = int(StatusCode.SERVICE_UNAVAILABLE)
-
-    def __init__(self, message: str, *, retryable: bool = True, request_sent: bool = False) -> None:
-        super().__init__(message)
-        self.retryable = retryable
-        self.request_sent = request_sent
-        # Set by the client for a kept-alive connection found dead before any
-        # answer: the one failure it resends on its own.
-        self._stale = False
-
-
-def _status_for_http(http_status: int) -> int:
-    if http_status == 401:
-        return int(StatusCode.IMPROPER_IDENTIFICATION)
-    if http_status == 403:
-        return int(StatusCode.SERVICE_DENIED)
-    if http_status in (429, 503):
-        return int(StatusCode.SERVICE_UNAVAILABLE)
-    return int(StatusCode.SERVER_ERROR)
-
-
-def is_retryable(outcome: Union[Message, BaseException]) -> bool:
-    """Whether sending the same request again later may succeed.
-
-    True for :class:`TransportError` and :class:`HTTPError` marked retryable,
-    and for a response whose status says so (3000, 4006, see
-    ``StatusCode.retryable``). False for success, for client errors and for any
-    other exception.
-    """
-    if isinstance(outcome, Message):
-        status = outcome.status
-        return status is not None and _retryable_code(status.code)
-    if isinstance(outcome, (HTTPError, TransportError)):
-        return outcome.retryable
-    if isinstance(outcome, MM7Error) and not isinstance(outcome, (DecodeError, EncodeError)):
-        # StatusError from raise_for_status() carries the peer's code.
-        return _retryable_code(_status_code(outcome.status_code))
-    return False
-
-
-def _retryable_code(code: StatusCode) -> bool:
-    # 4006 "service unavailable" is the gateways' throttling answer.
-    return code.retryable or code == StatusCode.SERVICE_UNAVAILABLE
 
 
 # --- sender ----------------------------------------------------------------------------------
-
-
-def basic_auth_header(user: str, password: str) -> str:
-    """The ``Authorization`` value for HTTP Basic (RFC 7617, UTF-8)."""
-    if ":" in user:
-        raise ValueError("a Basic-auth user name cannot contain ':'")
-    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-    return f"Basic {token}"
 
 
 class Exchange(NamedTuple):
@@ -203,12 +121,16 @@ class Client:
     """Sends MM7 requests to one URL over one kept-alive HTTP(S) connection.
 
     ``auth`` is ``(user, password)`` for Basic auth (credentials in the URL's
-    userinfo are used when it is None). ``context`` is the ``ssl.SSLContext``
-    for https; the default one verifies certificates and host names.
-    ``version``, when given, is passed to ``encode`` for every message (so it
-    wins over ``Message.version``) and is the version :meth:`submit` builds.
-    ``limits`` bound the response read and decode. Thread-safe: requests on
-    one client are sent one at a time.
+    userinfo are used when it is None). ``timeout`` is the deadline of each
+    whole exchange (connect, send, wait and read together). ``context`` is
+    the ``ssl.SSLContext`` for https; the default one verifies certificates
+    and host names. ``version``, when given, is passed to ``encode`` for every
+    message (so it wins over ``Message.version``) and is the version
+    :meth:`submit` builds. ``limits`` bound the answer read and decode.
+    Thread-safe: requests on one client are sent one at a time.
+
+    Raises:
+        ValueError: ``url`` is not an absolute http:// or https:// URL.
     """
 
     def __init__(
@@ -225,11 +147,14 @@ class Client:
         parts = urllib.parse.urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an http(s) URL: {url!r}")
+            raise ValueError(f"not an absolute http(s) URL: {url!r}")
         self.url = url
         self._https = scheme == "https"
         self._host = parts.hostname
-        self._port = parts.port
+        self._port = parts.port or (443 if self._https else 80)
+        default_port = parts.port is None or parts.port == (443 if self._https else 80)
+        name = f"[{self._host}]" if ":" in self._host else self._host
+        self._host_header = name if default_port else f"{name}:{self._port}"
         self._target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
         if auth is None and parts.username is not None:
             auth = (
@@ -242,7 +167,7 @@ class Client:
         self._context = context
         self._extra_headers = list(headers or ())
         self.limits = limits or Limits()
-        self._conn: Optional[http.client.HTTPConnection] = None
+        self._sock: Optional[socket.socket] = None
         self._lock = threading.Lock()
 
     # -- public --------------------------------------------------------------------------------
@@ -251,10 +176,11 @@ class Client:
         """Send ``message``; the decoded answer (a Fault as RSErrorRsp/VASPErrorRsp).
 
         Raises:
-            HTTPError: the answer is not MM7 (its status, start and retryability).
-            TransportError: connection, TLS or timeout failure.
-            DecodeError: the answer is MM7 but not a response to this request.
-            EncodeError: ``message`` cannot be encoded.
+            HTTPError: the answer is not MM7 (see ``outcome``, ``retryable``).
+            TransportError: connection, TLS, deadline, or a cut answer.
+            ResponseMismatchError: MM7 that does not answer this request.
+            EncodeError: ``message`` cannot be encoded (nothing was sent).
+            LimitExceededError: the answer exceeds ``limits`` (outcome unknown).
         """
         return self.exchange(message).message
 
@@ -272,14 +198,27 @@ class Client:
     def exchange(self, message: Message) -> Exchange:
         """Like :meth:`send`, with the HTTP status, headers and elapsed time kept."""
         encoded = encode(message, version=self.version)
-        headers = self._headers(encoded.headers)
-        length = encoded.content_length
+        headers = request_headers(
+            encoded,
+            host=self._host_header,
+            authorization=self._authorization,
+            extra=self._extra_headers,
+        )
+        head = request_head(self._target, headers)
         with self._lock:
             started = time.monotonic()
-            status, reply_headers, body = self._round_trip(encoded.iter_body, headers, length)
+            deadline = Deadline(self.timeout)
+            reader, complete = self._round_trip(head, encoded.iter_body(), deadline)
             elapsed = time.monotonic() - started
-        reply = _decode_reply(status, reply_headers, body, message, self.limits)
-        return Exchange(status, reply_headers, reply, elapsed)
+        reply = interpret_reply(
+            reader.status,
+            reader.headers,
+            reader.body,
+            message,
+            limits=self.limits,
+            request_complete=complete,
+        )
+        return Exchange(reader.status, reader.headers, reply, elapsed)
 
     def close(self) -> None:
         """Close the kept-alive connection; the next request opens a new one."""
@@ -292,117 +231,132 @@ class Client:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # -- internals -----------------------------------------------------------------------------
+    # -- socket I/O only: every decision is in _exchange ---------------------------------------
 
-    def _headers(self, encoded: Iterable[Tuple[str, str]]) -> List[Tuple[str, str]]:
-        # Caller headers replace ours by name (a peer may want SOAPAction set to
-        # its namespace); Content-Length always comes from the encoder.
-        extra = [(n, v) for n, v in self._extra_headers if n.lower() != "content-length"]
-        names = {n.lower() for n, _ in extra}
-        merged = [(n, v) for n, v in encoded if n.lower() not in names]
-        if self._authorization is not None and "authorization" not in names:
-            merged.append(("Authorization", self._authorization))
-        merged.extend(extra)
-        return merged
-
-    def _connect(self) -> http.client.HTTPConnection:
-        if self._https:
-            context = self._context or ssl.create_default_context()
-            return http.client.HTTPSConnection(
-                self._host, self._port, timeout=self.timeout, context=context
-            )
-        return http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+    def _failure(self, stage: str, error: BaseException) -> TransportError:
+        self._drop()
+        return transport_failure(
+            stage, error, host=self._host, port=self._port, timeout=self.timeout
+        )
 
     def _drop(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        if self._sock is not None:
+            try:
+                self._sock.close()
+            finally:
+                self._sock = None
+
+    def _connection(self, deadline: Deadline) -> socket.socket:
+        sock = self._sock
+        if sock is not None:
+            # A kept-alive connection with something to read while idle was
+            # closed (or spoken on) by the server: drop it before writing a
+            # byte, the one case where trying again on a new one is safe.
+            if _poll(sock) is None:
+                return sock
+            self._drop()
+        try:
+            sock = socket.create_connection((self._host, self._port), _timeout(deadline))
+            if self._https:
+                import ssl
+
+                context = self._context or ssl.create_default_context()
+                try:
+                    sock = context.wrap_socket(sock, server_hostname=self._host)
+                except BaseException:
+                    sock.close()
+                    raise
+        except OSError as exc:
+            raise self._failure("connect", exc) from exc
+        self._sock = sock
+        return sock
 
     def _round_trip(
-        self,
-        body: Callable[[], Iterator[bytes]],
-        headers: List[Tuple[str, str]],
-        length: int,
-    ) -> Tuple[int, Tuple[Tuple[str, str], ...], bytes]:
-        reused = self._conn is not None
+        self, head: bytes, body: Iterable[bytes], deadline: Deadline
+    ) -> Tuple[ReplyReader, bool]:
+        """Write the request, read the answer: the reader, and whether the body went whole."""
+        sock = self._connection(deadline)
+        complete = False
+        early: Optional[bytes] = None
+        send_error: Optional[BaseException] = None
         try:
-            return self._attempt(body, headers, length)
-        except TransportError as exc:
-            # A kept-alive connection the server closed while idle fails at once
-            # with nothing delivered: that, and only that, is worth one resend.
-            if not (reused and exc._stale):
-                raise
-        return self._attempt(body, headers, length)
-
-    def _attempt(
-        self,
-        body: Callable[[], Iterator[bytes]],
-        headers: List[Tuple[str, str]],
-        length: int,
-    ) -> Tuple[int, Tuple[Tuple[str, str], ...], bytes]:
-        if self._conn is None:
-            self._conn = self._connect()
-        conn = self._conn
-        sent = False
-        got_nothing = True
+            sock.settimeout(_timeout(deadline))
+            sock.sendall(head)
+            for chunk in body:
+                early = _poll(sock)
+                if early is not None:
+                    break  # an early answer (413, 401, a Fault) or a hang-up: read it
+                sock.settimeout(_timeout(deadline))
+                sock.sendall(chunk)
+            else:
+                complete = True
+        except OSError as exc:
+            # A broken pipe or reset may follow an early answer: read what came.
+            send_error = exc
+        reader = ReplyReader(self.limits)
         try:
-            conn.putrequest("POST", self._target, skip_accept_encoding=True)
-            for name, value in headers:
-                conn.putheader(name, value)
-            conn.putheader("Content-Length", str(length))
-            conn.endheaders()
-            # Streamed chunk by chunk: a file-backed attachment is never loaded whole.
-            for chunk in body():
-                conn.send(chunk)
-            sent = True
-            response = conn.getresponse()
-            got_nothing = False
-            status = response.status
-            reply_headers = tuple(response.getheaders())
-            data = self._read(response)
-            if response.will_close:
-                self._drop()
-            return status, reply_headers, data
-        except ssl.SSLCertVerificationError as exc:
-            self._drop()
-            raise TransportError(f"TLS certificate rejected: {exc}", retryable=False) from exc
-        except socket.timeout as exc:
-            self._drop()
-            raise TransportError(f"no answer within {self.timeout} s", request_sent=sent) from exc
-        except (OSError, http.client.HTTPException) as exc:
-            self._drop()
-            error = TransportError(f"{type(exc).__name__}: {exc}", request_sent=sent)
-            error._stale = got_nothing and isinstance(
-                exc, (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
-            )
-            raise error from exc
-        except LimitExceededError:
+            if early is not None:
+                reader.feed(early)
+                if not early:
+                    reader.eof()
+            while not reader.complete and early != b"":
+                sock.settimeout(_timeout(deadline))
+                data = sock.recv(_CHUNK)
+                if not data:
+                    reader.eof()
+                    break
+                reader.feed(data)
+        except OSError as exc:
+            if not reader.started:
+                stage = "wait" if complete else "send"
+                raise self._failure(stage, send_error or exc) from exc
+            raise self._failure("read", exc) from exc
+        except BaseException:
             self._drop()
             raise
+        if not reader.complete:
+            if not reader.started:
+                stage = "wait" if complete else "send"
+                error = send_error or ConnectionError("connection closed without an answer")
+                raise self._failure(stage, error)
+            raise self._failure("read", ConnectionError("answer cut short"))
+        if not (complete and reader.keep_alive):
+            self._drop()
+        return reader, complete
 
-    def _read(self, response: http.client.HTTPResponse) -> bytes:
-        limit = self.limits.max_message_size
-        declared = response.getheader("Content-Length")
-        if declared is not None and declared.strip().isdigit() and int(declared) > limit:
-            raise LimitExceededError(
-                f"response Content-Length {declared.strip()} exceeds max_message_size",
-                limit="max_message_size",
-                value=limit,
-            )
-        pieces: List[bytes] = []
-        size = 0
-        while True:
-            piece = response.read(min(_CHUNK, limit + 1 - size))
-            if not piece:
-                return b"".join(pieces)
-            pieces.append(piece)
-            size += len(piece)
-            if size > limit:
-                raise LimitExceededError(
-                    "response body exceeds max_message_size",
-                    limit="max_message_size",
-                    value=limit,
-                )
+
+def _timeout(deadline: Deadline) -> float:
+    remaining = deadline.remaining()
+    if remaining <= 0:
+        raise socket.timeout("deadline passed")
+    return remaining
+
+
+def _poll(sock: socket.socket) -> Optional[bytes]:
+    """What the peer sent so far, without waiting: None for nothing, b"" for a hang-up.
+
+    Read rather than only selected: on TLS a readable socket may hold only
+    protocol records (TLS 1.3 session tickets), which are no answer.
+    """
+    pending = getattr(sock, "pending", None)
+    if not (pending is not None and pending()):
+        try:
+            ready, _, _ = select.select([sock], [], [], 0)
+        except (OSError, ValueError):
+            return b""  # a closed or broken socket: gone
+        if not ready:
+            return None
+    sock.setblocking(False)
+    try:
+        return sock.recv(_CHUNK)
+    except BlockingIOError:
+        return None
+    except OSError as exc:
+        import ssl
+
+        if isinstance(exc, (ssl.SSLWantReadError, ssl.SSLWantWriteError)):
+            return None
+        return b""  # reset: gone
 
 
 def send(
@@ -422,10 +376,12 @@ def send(
     gives its RSErrorRsp/VASPErrorRsp Message (call ``raise_for_status()``).
     The body is streamed from ``EncodedMessage.iter_body()`` with its
     Content-Length, so large file-backed attachments are never held in memory.
+    ``timeout`` is the deadline of the whole exchange.
 
     Raises:
-        HTTPError: the answer is not MM7 (HTML error page, empty 503, 401, ...).
-        TransportError: connection refused, DNS, TLS or timeout (retryable).
+        HTTPError, TransportError, ResponseMismatchError: see :class:`Client`
+            and the outcome table in docs/http-usage.md.
+        ValueError: ``url`` is not an absolute http(s) URL.
     """
     with Client(
         url,
@@ -439,73 +395,14 @@ def send(
         return client.send(message)
 
 
-def _header(headers: Iterable[Tuple[str, str]], name: str) -> Optional[str]:
-    wanted = name.lower()
-    for key, value in headers:
-        if key.lower() == wanted:
-            return value
-    return None
-
-
-def _decode_reply(
-    status: int,
-    headers: Tuple[Tuple[str, str], ...],
-    body: bytes,
-    request: Message,
-    limits: Limits,
-) -> Message:
-    content_type = _header(headers, "Content-Type")
-    start = body[:_BODY_START]
-    if not body.strip():
-        raise HTTPError(f"HTTP {status} with an empty body", http_status=status, headers=headers)
-    try:
-        reply = decode(body, content_type, limits=limits)
-    except MM7Error as exc:
-        raise HTTPError(
-            f"HTTP {status} answer is not MM7 ({exc})",
-            http_status=status,
-            body_start=start,
-            headers=headers,
-        ) from exc
-    if reply.is_fault:
-        return reply
-    if not isinstance(reply.pdu, RESPONSE_FOR.get(type(request.pdu), ())):
-        raise DecodeError(
-            f"{request.pdu.WIRE_NAME} answered by {reply.pdu.WIRE_NAME}",
-            status_code=StatusCode.UNSUPPORTED_OPERATION,
-        )
-    if status != 200:
-        # An MM7 response under an HTTP error: keep it, say so.
-        reply = _with_defect(reply, "http-status-not-ok", f"HTTP {status}")
-    if reply.transaction_id != request.transaction_id:
-        reply = _with_defect(
-            reply,
-            "transaction-id-mismatch",
-            f"sent {request.transaction_id!r}, got {reply.transaction_id!r}",
-        )
-    return reply
-
-
-def _with_defect(message: Message, kind: str, detail: str) -> Message:
-    return message.replace(defects=(*message.defects, Defect(kind, detail)))
-
-
 # --- receiver --------------------------------------------------------------------------------
 
-# Enough of the envelope to find its namespace and TransactionID when the
-# whole thing cannot be decoded, so a Fault can still be correlated.
-_SNIFF_SIZE = 8192
-_VERSION_RE = re.compile(rb"REL-\d+-MM7-\d+-\d+")
-_TRANSACTION_RE = re.compile(rb"<(?:[\w.-]+:)?TransactionID\b[^>]*>\s*([^<\s]{1,200})\s*<")
 
-
-class _Refusal(Exception):
-    """An answer decided before the handler: HTTP status and MM7 status."""
-
-    def __init__(self, http_status: int, error: MM7Error) -> None:
-        super().__init__(str(error))
-        self.http_status = http_status
-        self.error = error
+def _is_async(handler: object) -> bool:
+    if inspect.iscoroutinefunction(handler):
+        return True
+    call = getattr(handler, "__call__", None)  # noqa: B004 - an async __call__ is the question
+    return call is not None and inspect.iscoroutinefunction(call)
 
 
 def make_wsgi_app(
@@ -529,9 +426,15 @@ def make_wsgi_app(
       peers send and expect; return a full Message to do otherwise;
     - a ``Message``: sent as it is (HTTP 500 if it is an error response).
 
-    A handler raising :class:`mm7codec.MM7Error` gets a Fault with the error's
-    status code; any other exception a Fault 3000, its traceback written to
-    ``wsgi.errors``. Bodies that do not decode get a Fault with the decoder's
+    The success answer is built and encoded before the handler runs: a request
+    whose answer cannot be encoded gets a 3000 Fault and the handler is not
+    called. A body that did not arrive whole (shorter than its
+    Content-Length, a multipart without its close delimiter, a body ending
+    inside a part) gets a 3000 Fault under HTTP 500 so the gateway resends it,
+    never 1000. A handler raising :class:`mm7codec.MM7Error` gets a Fault with
+    the error's status code; any other exception a Fault 3000, its traceback
+    written to ``wsgi.errors``; a handler answer that does not encode a 3000
+    Fault saying so. Bodies that do not decode get a Fault with the decoder's
     code (4004, 2007, ...), HTTP 500; a Content-Length over
     ``limits.max_message_size`` is refused unread with HTTP 413 and a 4004
     Fault. A response PDU arriving as a request gets 4003.
@@ -540,175 +443,73 @@ def make_wsgi_app(
     HTTP Basic; failures get 401 without calling the handler. ``side`` says
     which side this server is, for Faults to undecodable requests: "vasp"
     (answering the relay's DeliverReq/DeliveryReportReq/ReadReplyReq, so
-    VASPErrorRsp) or "relay" (RSErrorRsp). Decoded requests get the error PDU
-    their direction calls for.
+    VASPErrorRsp) or "relay" (RSErrorRsp).
 
     Gateways resend what is not answered with 200 and 1000 within 10 seconds
     (Sinch: up to five times), so the handler should be quick and idempotent.
+
+    Raises:
+        TypeError: ``handler`` is an ``async def`` function (or its
+            ``__call__`` is): WSGI cannot await it.
+        ValueError: ``side`` is not "vasp" or "relay".
     """
-    if side not in ("vasp", "relay"):
-        raise ValueError('side must be "vasp" or "relay"')
-    limits = limits or Limits()
-    error_cls: _ErrorClass = VASPErrorRsp if side == "vasp" else RSErrorRsp
-    check = _auth_check(auth)
+    if _is_async(handler):
+        raise TypeError(
+            "make_wsgi_app needs a plain (sync) handler; this one is async def, "
+            "which WSGI cannot await"
+        )
+    policy = ReceiverPolicy(limits=limits, auth=auth, strict=strict, side=side, realm=realm)
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        method = str(environ.get("REQUEST_METHOD", "GET")).upper()
-        if method != "POST":
-            return _plain(
-                start_response, "405 Method Not Allowed", "POST only", [("Allow", "POST")]
-            )
-        if check is not None and not _authorized(environ, check):
-            return _plain(
-                start_response,
-                "401 Unauthorized",
-                "authentication required",
-                [("WWW-Authenticate", f'Basic realm="{realm}"')],
-            )
-        head = bytearray()
-        try:
-            message = _read_request(environ, limits, strict, head)
-        except _Refusal as refusal:
-            fault = _fault_for(bytes(head), refusal.error, error_cls)
-            return _respond(start_response, refusal.http_status, fault, environ, error_cls)
-        reply = _answer(message, handler, environ, error_cls)
-        http_status = _FAULT_HTTP_STATUS if reply.is_fault else 200
-        return _respond(start_response, http_status, reply, environ, error_cls)
+        def log(text: str) -> None:
+            _log(environ, text)
+
+        answer = _answer(environ, handler, policy, log)
+        start_response(answer.status_line, answer.headers)
+        return [answer.body]
 
     return app
 
 
-def _auth_check(auth: Optional[AuthCheck]) -> Optional[Callable[[str, str], bool]]:
-    if auth is None or callable(auth):
-        return auth
-    user, password = auth
-    want_user, want_password = user.encode(), password.encode()
-
-    def check(got_user: str, got_password: str) -> bool:
-        # Both compared, always, in constant time: no hint which one was wrong.
-        ok_user = hmac.compare_digest(got_user.encode(), want_user)
-        ok_password = hmac.compare_digest(got_password.encode(), want_password)
-        return ok_user and ok_password
-
-    return check
-
-
-def _authorized(environ: WSGIEnvironment, check: Callable[[str, str], bool]) -> bool:
-    value = str(environ.get("HTTP_AUTHORIZATION", ""))
-    scheme, _, token = value.strip().partition(" ")
-    if scheme.lower() != "basic":
-        return False
-    try:
-        decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return False
-    user, colon, password = decoded.partition(":")
-    return bool(colon) and bool(check(user, password))
-
-
-def _read_request(
-    environ: WSGIEnvironment, limits: Limits, strict: bool, head: bytearray
-) -> Message:
-    """Stream ``wsgi.input`` into a Decoder; the first bytes are kept in ``head``."""
-    limit = limits.max_message_size
-    length_text = str(environ.get("CONTENT_LENGTH") or "").strip()
-    length: Optional[int] = None
-    if length_text:
-        if not length_text.isdigit():
-            raise _Refusal(400, DecodeError(f"bad Content-Length {length_text[:20]!r}"))
-        length = int(length_text)
-        if length > limit:
-            raise _Refusal(
-                413,
-                LimitExceededError(
-                    f"Content-Length {length} exceeds max_message_size {limit}",
-                    limit="max_message_size",
-                    value=limit,
-                ),
-            )
-    content_type = environ.get("CONTENT_TYPE") or None
-    stream = environ["wsgi.input"]
-    try:
-        decoder = Decoder(content_type, strict=strict, limits=limits)
-        received = 0
-        while length is None or received < length:
-            want = _CHUNK if length is None else min(_CHUNK, length - received)
-            chunk = stream.read(want)
-            if not chunk:
-                break
-            received += len(chunk)
-            if length is None and received > limit:
-                # No Content-Length: read to EOF, but never past the limit.
-                raise LimitExceededError(
-                    f"body exceeds max_message_size {limit}",
-                    limit="max_message_size",
-                    value=limit,
-                )
-            if len(head) < _SNIFF_SIZE:
-                head += chunk[: _SNIFF_SIZE - len(head)]
-            decoder.feed(chunk)
-        if length is not None and received < length:
-            raise DecodeError(f"body ended after {received} of {length} bytes")
-        return decoder.close()
-    except LimitExceededError as exc:
-        status = 413 if exc.limit == "max_message_size" else _FAULT_HTTP_STATUS
-        raise _Refusal(status, exc) from exc
-    except MM7Error as exc:
-        raise _Refusal(_FAULT_HTTP_STATUS, exc) from exc
-
-
-def _fault_for(head: bytes, error: MM7Error, error_cls: _ErrorClass) -> Message:
-    """A Fault for a request that could not be decoded, correlated as well as the head allows."""
-    version = LATEST
-    found = _VERSION_RE.search(head)
-    if found is not None:
-        with contextlib.suppress(MM7Error):
-            version = get_version(found.group().decode("ascii"))
-    tx = _TRANSACTION_RE.search(head)
-    transaction_id = tx.group(1).decode("latin-1") if tx is not None else "unknown"
-    code = _status_code(error.status_code)
-    pdu = error_cls(status=Status.error(code, error.message[:500]))
-    return Message(pdu, transaction_id, version)
-
-
-def _status_code(value: int) -> StatusCode:
-    try:
-        return StatusCode(value)
-    except ValueError:
-        return StatusCode.SERVER_ERROR
-
-
 def _answer(
-    message: Message, handler: Handler, environ: WSGIEnvironment, error_cls: _ErrorClass
-) -> Message:
-    if not isinstance(message.pdu, Request):
-        code = StatusCode.UNSUPPORTED_OPERATION
-        pdu = error_cls(status=Status.error(code, f"{message.pdu.WIRE_NAME} is not a request"))
-        return Message(pdu, message.transaction_id, message.version, message.mm7_version)
+    environ: WSGIEnvironment,
+    handler: Handler,
+    policy: ReceiverPolicy,
+    log: Callable[[str], None],
+) -> Answer:
+    early = policy.check_head(
+        str(environ.get("REQUEST_METHOD", "GET")),
+        environ.get("HTTP_AUTHORIZATION"),
+        environ.get("CONTENT_LENGTH"),
+    )
+    if early is not None:
+        return early
+    sink = policy.body_sink(environ.get("CONTENT_TYPE"), environ.get("CONTENT_LENGTH"))
+    stream = environ["wsgi.input"]
+    while True:
+        wanted = sink.wanted
+        if wanted is not None and wanted <= 0:
+            break
+        try:
+            chunk = stream.read(_CHUNK if wanted is None else min(_CHUNK, wanted))
+        except OSError:
+            break  # the connection died mid-body: what came is not whole
+        if not chunk:
+            break
+        refused = sink.feed(chunk)
+        if refused is not None:
+            return refused
+    decoded = sink.finish()
+    if isinstance(decoded, Answer):
+        return decoded
+    pending = policy.prepare(decoded, log)
+    if isinstance(pending, Answer):
+        return pending
     try:
-        result = handler(message)
-    except MM7Error as exc:
-        return message.error_response(_status_code(exc.status_code), None, exc.message[:500])
-    except Exception:
-        _log(environ, f"handler failed on {message.pdu.WIRE_NAME} {message.transaction_id!r}")
-        return message.error_response(StatusCode.SERVER_ERROR)
-    try:
-        if result is None:
-            return message.response(StatusCode.SUCCESS)
-        if isinstance(result, Message):
-            return result
-        status = result if isinstance(result, Status) else Status(StatusCode(result))
-        if status.text is None:
-            # StatusText is mandatory on the wire; the spec's wording fills in.
-            status = Status(status.code, status.code.default_text, status.details)
-        if status.code.is_success:
-            return message.response(status)
-        return message.error_response(status.code, status.text, status.details)
-    except Exception:
-        # Our side's failure, not the sender's (e.g. a SubmitRsp needs a
-        # message_id the handler did not give): 3000, never 2007.
-        _log(environ, f"handler result {result!r} makes no response")
-        return message.error_response(StatusCode.SERVER_ERROR)
+        result = handler(decoded)
+    except Exception as exc:
+        return pending.failed(exc, log)
+    return pending.result(result, log)
 
 
 def _log(environ: WSGIEnvironment, text: str) -> None:
@@ -716,50 +517,8 @@ def _log(environ: WSGIEnvironment, text: str) -> None:
     errors = environ.get("wsgi.errors")
     if errors is not None:
         try:
-            errors.write(f"{__name__}: {text}\n{traceback.format_exc()}")
+            trace = traceback.format_exc() if sys.exc_info()[0] is not None else ""
+            errors.write(f"{__name__}: {text}\n{trace}")
             errors.flush()
         except Exception:
             pass  # a broken error stream must not take the answer down
-
-
-_REASONS = {200: "OK", 400: "Bad Request", 413: "Content Too Large", 500: "Internal Server Error"}
-
-
-def _respond(
-    start_response: StartResponse,
-    http_status: int,
-    reply: Message,
-    environ: WSGIEnvironment,
-    error_cls: _ErrorClass,
-) -> List[bytes]:
-    try:
-        encoded = encode(reply)
-        body = encoded.body
-        headers = [(n, v) for n, v in encoded.headers if n.lower() != "soapaction"]
-    except MM7Error:
-        # The handler's own Message would not encode; answer 3000 instead.
-        _log(environ, f"reply {reply.pdu.WIRE_NAME} does not encode")
-        code = StatusCode.SERVER_ERROR
-        status = Status(code, code.default_text)
-        fallback = Message(error_cls(status=status), reply.transaction_id, reply.version)
-        http_status = _FAULT_HTTP_STATUS
-        encoded = encode(fallback)
-        body = encoded.body
-        headers = [(n, v) for n, v in encoded.headers if n.lower() != "soapaction"]
-    headers.append(("Content-Length", str(len(body))))
-    reason = _REASONS.get(http_status, "")
-    start_response(f"{http_status} {reason}".rstrip(), headers)
-    return [body]
-
-
-def _plain(
-    start_response: StartResponse, status: str, text: str, extra: List[Tuple[str, str]]
-) -> List[bytes]:
-    body = (text + "\n").encode("ascii")
-    headers = [
-        ("Content-Type", "text/plain; charset=us-ascii"),
-        ("Content-Length", str(len(body))),
-        *extra,
-    ]
-    start_response(status, headers)
-    return [body]
