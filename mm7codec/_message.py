@@ -92,6 +92,19 @@ class Message:
     content: Optional[Part] = None
     defects: Tuple[Defect, ...] = field(default=(), compare=False)
 
+    if TYPE_CHECKING:
+        # What __post_init__ accepts for ``version``, so a type checker takes
+        # ``Message(..., version="REL-6-MM7-1-4")`` as the docstring promises.
+        def __init__(
+            self,
+            pdu: PDU,
+            transaction_id: str,
+            version: Union[str, SchemaVersion] = LATEST,
+            mm7_version: Optional[str] = None,
+            content: Optional[Part] = None,
+            defects: Tuple[Defect, ...] = (),
+        ) -> None: ...
+
     def __post_init__(self) -> None:
         version = get_version(self.version)
         object.__setattr__(self, "version", version)
