@@ -112,6 +112,9 @@ class Message:
             object.__setattr__(self, "mm7_version", version.default_mm7_version)
         if not isinstance(self.defects, tuple):
             object.__setattr__(self, "defects", tuple(self.defects))
+
+    def _on_build(self) -> None:
+        # Built messages only: a decoded one keeps its href as received (defects say how).
         if self.content is not None:
             _pair_content(self)
 

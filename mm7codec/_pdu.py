@@ -142,7 +142,7 @@ class Address:
     address_coding: Optional[str] = None
     id: Optional[str] = None
 
-    def __post_init__(self) -> None:
+    def _on_build(self) -> None:
         if self.kind not in ADDRESS_ELEMENTS:
             raise ValueError(f"address kind must be one of {sorted(ADDRESS_ELEMENTS)}")
         if not isinstance(self.value, str):
@@ -216,8 +216,11 @@ class Status:
 
     def __post_init__(self) -> None:
         _set(self, "code", StatusCode(self.code))
+
+    def _on_build(self) -> None:
         if self.text is None:
-            # StatusText is mandatory on the wire; the spec's wording is the natural default.
+            # StatusText is mandatory on the wire; the spec's wording is the natural default
+            # (a decoded Status keeps what was received: a missing one stays None).
             _set(self, "text", self.code.default_text)
 
     @property
@@ -611,8 +614,7 @@ class RSErrorRsp(Response):
     fault_code: Optional[str] = None
     fault_string: Optional[str] = None
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def _on_build(self) -> None:
         _fault_defaults(self)
 
 
@@ -624,8 +626,7 @@ class VASPErrorRsp(Response):
     fault_code: Optional[str] = None
     fault_string: Optional[str] = None
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
+    def _on_build(self) -> None:
         _fault_defaults(self)
 
 

@@ -1,4 +1,4 @@
-"""Frozen records that cost nothing to import.
+"""Frozen records that cost nothing to import, and are dataclasses to whoever asks.
 
 ``dataclasses`` takes 10 to 15 ms to import and about 2 ms per class to build
 (it ``exec``s generated code), which alone would break the 30 ms import budget
@@ -6,6 +6,20 @@ with thirty PDU and field classes. Type checkers see the real
 ``dataclasses.dataclass`` (see the ``TYPE_CHECKING`` import in users of this
 module), so constructors stay fully typed; at run time this small decorator
 gives the same frozen, keyword-constructible, comparable, hashable records.
+
+What type checkers accept works at run time too: ``__dataclass_fields__`` and
+``__signature__`` are class attributes built on first use (the first imports
+``dataclasses``, the second ``inspect``; nobody pays for them at import), so
+``dataclasses.fields / replace / asdict / is_dataclass``, ``inspect.signature``
+and ``help()`` see the fields.
+
+Hooks: ``__post_init__`` normalises types (a list into a tuple, an int into a
+``StatusCode``, a datetime into xs:dateTime text) and runs for records built by
+their constructor and for records the decoders build with :func:`make`, so both
+are normalised alike. ``_on_build`` runs after it for constructed records only:
+defaults a caller may leave out (a StatusText, a fault code, the content's
+Content-ID) and checks a received message may fail; a decoded record keeps what
+was received, its defects saying what is missing.
 """
 
 from __future__ import annotations
@@ -76,6 +90,9 @@ def _init(self: Any, *args: Any, **kwargs: Any) -> None:
     post_init = getattr(self, "__post_init__", None)
     if post_init is not None:
         post_init()
+    check = getattr(self, "_on_build", None)
+    if check is not None:
+        check()
 
 
 def _setattr(self: Any, name: str, value: Any) -> None:
@@ -159,9 +176,88 @@ def record(cls: Optional[type] = None, /, *, frozen: bool = True, **_ignored: An
             klass.__hash__ = _hash  # type: ignore[assignment,method-assign]
         klass.__setattr__ = _setattr  # type: ignore[assignment,method-assign]
         klass.__delattr__ = _delattr  # type: ignore[assignment,method-assign]
+        klass.__dataclass_fields__ = _LAZY_FIELDS  # type: ignore[attr-defined]
+        klass.__signature__ = _LAZY_SIGNATURE  # type: ignore[attr-defined]
         return klass
 
     return wrap if cls is None else wrap(cls)
+
+
+class _Factory:
+    """Stands for a default factory in a signature (``dataclasses`` shows the same)."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+class _LazyFields:
+    """``__dataclass_fields__``: real ``dataclasses.Field`` objects, made on first use."""
+
+    def __get__(self, obj: Any, owner: type) -> Dict[str, Any]:
+        made = owner.__dict__.get("_record_dataclass_fields")
+        if made is None:
+            import dataclasses
+
+            made = {}
+            annotations = _annotations(owner)
+            for spec in owner._record_fields:  # type: ignore[attr-defined]
+                kwargs: Dict[str, Any] = {"compare": spec.compare, "repr": spec.repr}
+                if spec.factory is not _MISSING:
+                    kwargs["default_factory"] = spec.factory
+                elif spec.default is not _MISSING:
+                    kwargs["default"] = spec.default
+                made_field: Any = dataclasses.field(**kwargs)
+                made_field.name = spec.name
+                made_field.type = annotations.get(spec.name, "Any")
+                # What @dataclass sets on a regular field (fields() filters on it).
+                made_field._field_type = getattr(dataclasses, "_FIELD")  # noqa: B009
+                made[spec.name] = made_field
+            type.__setattr__(owner, "_record_dataclass_fields", made)
+        return made
+
+
+class _LazySignature:
+    """``__signature__``: the constructor's parameters, for ``inspect`` and ``help()``."""
+
+    def __get__(self, obj: Any, owner: type) -> Any:
+        made = owner.__dict__.get("_record_signature")
+        if made is None:
+            import inspect
+
+            annotations = _annotations(owner)
+            params = []
+            for spec in owner._record_fields:  # type: ignore[attr-defined]
+                if spec.factory is not _MISSING:
+                    default: Any = _Factory()
+                elif spec.default is not _MISSING:
+                    default = spec.default
+                else:
+                    default = inspect.Parameter.empty
+                params.append(
+                    inspect.Parameter(
+                        spec.name,
+                        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                        default=default,
+                        annotation=annotations.get(spec.name, inspect.Parameter.empty),
+                    )
+                )
+            made = inspect.Signature(params)
+            type.__setattr__(owner, "_record_signature", made)
+        return made
+
+
+def _annotations(klass: type) -> Dict[str, Any]:
+    found: Dict[str, Any] = {}
+    for base in reversed(klass.__mro__):
+        own = base.__dict__.get("__annotations__")  # noqa: RUF063 (no typing_extensions)
+        if own is None and hasattr(base, "_record_fields"):
+            own = getattr(base, "__annotations__", {})
+        found.update(own or {})
+    return found
+
+
+_LAZY_FIELDS = _LazyFields()
+_LAZY_SIGNATURE = _LazySignature()
 
 
 def fields_of(obj_or_cls: Any) -> Tuple[str, ...]:
@@ -174,6 +270,8 @@ def make(cls: Type[_T], values: Dict[str, Any]) -> _T:
 
     ``values`` may leave out fields that have defaults; it must not hold
     unknown names (the caller builds it from the record's own field list).
+    ``__post_init__`` runs as for a constructed record, so decoded and built
+    records are normalised alike; ``_on_build`` does not (see the module doc).
     """
     obj: Any = object.__new__(cls)
     state = obj.__dict__
@@ -184,15 +282,24 @@ def make(cls: Type[_T], values: Dict[str, Any]) -> _T:
         # Every field in declaration order first, then the given values in place.
         state.update(defaults)
         state.update(values)
-        return obj  # type: ignore[no-any-return]
-    for spec in obj._record_fields:
-        if spec.name in values:
-            state[spec.name] = values[spec.name]
-        elif spec.factory is not _MISSING:
-            state[spec.name] = spec.factory()
-        else:
-            state[spec.name] = spec.default
+    else:
+        for spec in obj._record_fields:
+            if spec.name in values:
+                state[spec.name] = values[spec.name]
+            elif spec.factory is not _MISSING:
+                state[spec.name] = spec.factory()
+            else:
+                state[spec.name] = spec.default
+    post_init = _POST_INITS.get(cls, _MISSING)
+    if post_init is _MISSING:
+        post_init = _POST_INITS[cls] = getattr(cls, "__post_init__", None)
+    if post_init is not None:
+        post_init(obj)
     return obj  # type: ignore[no-any-return]
+
+
+#: Record class -> its __post_init__ or None (looked up once per class for make()).
+_POST_INITS: Dict[type, Any] = {}
 
 
 #: Record class -> {field: default} for :func:`make` (empty: a field has a factory).

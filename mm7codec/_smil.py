@@ -82,7 +82,7 @@ class SmilItem:
     kind: str
     src: str
 
-    def __post_init__(self) -> None:
+    def _on_build(self) -> None:
         if self.kind not in KINDS:
             raise EncodeError(f"SMIL item kind must be one of {KINDS}, got {self.kind!r}")
         if not isinstance(self.src, str) or not self.src.strip():

@@ -246,3 +246,87 @@ def test_pickle_round_trip() -> None:
     p = Point3(1, 2, "l", ("t",), 3)
     q: Any = pickle.loads(pickle.dumps(p))
     assert q == p and q.label == "l"
+
+
+# -- what type checkers see (dataclass) is what the runtime does -------------------------
+
+
+def test_inspect_signature_shows_the_fields() -> None:
+    import inspect
+
+    import mm7codec as mm7
+
+    sig = inspect.signature(mm7.SubmitReq)
+    params = sig.parameters
+    assert "sender_identification" in params and "subject" in params
+    assert params["subject"].default is None
+    assert list(params)[-1] == "extensions" or "extensions" in params
+    point = inspect.signature(Point)
+    assert (
+        str(point) == "(x: 'int', y: 'int' = 0, label: 'str' = 'p', tags: 'Tuple[str, ...]' = ())"
+    )
+    assert str(inspect.signature(Bag)) == (
+        "(name: 'str', items: 'List[int]' = <factory>, count: 'int' = 0)"
+    )
+    # A subclass gets its own (the cached one is per class).
+    assert list(inspect.signature(Point3).parameters) == ["x", "y", "label", "tags", "z"]
+    assert inspect.signature(Point) is inspect.signature(Point)
+
+
+def test_help_shows_the_constructor_fields() -> None:
+    import pydoc
+
+    import mm7codec as mm7
+
+    text = pydoc.render_doc(mm7.Status, renderer=pydoc.plaintext)
+    assert "Status(code: 'StatusCode' = <StatusCode.SUCCESS: 1000>" in text
+
+
+def test_dataclasses_functions_work_on_records() -> None:
+    import dataclasses
+
+    import mm7codec as mm7
+
+    req = mm7.SubmitReq(
+        sender_identification=mm7.SenderIdentification(vasp_id="k", vas_id="s"),
+        recipients=mm7.Recipients(to=[mm7.Address.number("15551234567")]),
+        subject="a",
+    )
+    assert dataclasses.is_dataclass(req) and dataclasses.is_dataclass(mm7.SubmitReq)
+    changed = dataclasses.replace(req, subject="x")
+    assert changed.subject == "x" and changed == replace(req, subject="x")
+    assert changed.recipients == req.recipients
+    as_dict = dataclasses.asdict(req)
+    assert as_dict["subject"] == "a"
+    assert as_dict["sender_identification"] == {
+        "vasp_id": "k",
+        "vas_id": "s",
+        "sender_address": None,
+    }
+    names = [f.name for f in dataclasses.fields(mm7.SubmitReq)]
+    assert names == list(fields_of(mm7.SubmitReq))
+    bag_items = dataclasses.fields(Bag)[1]
+    assert bag_items.default_factory is list and bag_items.compare is True
+    assert dataclasses.fields(Point)[2].compare is False
+    with pytest.raises(TypeError):
+        dataclasses.replace(req, no_such_field=1)
+    with pytest.raises(FrozenInstanceError):
+        req.subject = "y"  # type: ignore[misc]
+
+
+def test_make_normalises_like_construction_but_does_not_complete() -> None:
+    import mm7codec as mm7
+    from mm7codec._pdu import Recipients, Status
+
+    built = Status(1000)
+    made = make(Status, {"code": 1000})
+    # Normalised alike: the code becomes a StatusCode either way.
+    assert type(made.code) is type(built.code) is mm7.StatusCode
+    # Completion is for built records: a decoded Status without text keeps None.
+    assert built.text == "Success" and made.text is None
+    recipients = make(Recipients, {"to": [mm7.Address.number("1")]})
+    assert recipients.to == (mm7.Address.number("1"),)
+    with pytest.raises(ValueError):
+        Checked(2, 1)
+    with pytest.raises(ValueError):
+        make(Checked, {"low": 2, "high": 1})
