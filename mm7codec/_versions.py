@@ -198,11 +198,30 @@ def _simple(name: str, key: str) -> SimpleType:
     return found
 
 
+def _apply_errata(name: str, complex_types: Dict[str, ComplexType]) -> None:
+    """Put the errata of schema ``name`` (``_errata.ERRATA``) on top of its generated types."""
+    from ._errata import errata_for
+
+    for erratum in errata_for(name):
+        ct = complex_types[erratum.type]
+        children = list(ct.children)
+        at = 0 if erratum.after is None else 1 + [c.name for c in children].index(erratum.after)
+        spec = ElementSpec(
+            erratum.element, erratum.element_type, erratum.min_occurs, erratum.max_occurs
+        )
+        children.insert(at, spec)
+        # A new object: the generated one may be shared with other versions.
+        complex_types[erratum.type] = ComplexType(
+            ct.name, ct.kind, tuple(children), ct.attributes, ct.text_type, ct.max_repeat
+        )
+
+
 def _build(raw: Tuple[Any, ...], index: int) -> SchemaVersion:
     name, namespace, versions, pdus, types, simple_types, transaction_id_type = raw
 
     complex_types = {tname: _complex(tname, key) for tname, key in types.items()}
     simples = {sname: _simple(sname, key) for sname, key in simple_types.items()}
+    _apply_errata(name, complex_types)
     return SchemaVersion(
         name,
         namespace,
