@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from ._numbers import check_number
 from ._status import StatusCode
 
 TYPE_CHECKING = False
@@ -150,7 +151,14 @@ class Address:
 
     @classmethod
     def number(cls, value: str, **attributes: Any) -> Address:
-        """A phone number (``<Number>``), e.g. ``Address.number("15553199144")``."""
+        """A phone number (``<Number>``), e.g. ``Address.number("15553199144")``.
+
+        Text that cannot be a phone number is an ``InvalidNumberError`` (2002;
+        ``mm7codec._numbers.check_number`` says what passes); an encrypted or
+        obfuscated ``address_coding`` is taken as it is.
+        """
+        if attributes.get("address_coding") is None:
+            check_number(value)
         return cls(value, "number", **attributes)
 
     @classmethod

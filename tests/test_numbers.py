@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mm7codec._errors import EncodeError, MM7Error
-from mm7codec._numbers import InvalidNumberError, is_short_code, normalize_number
+from mm7codec._numbers import InvalidNumberError, check_number, is_short_code, normalize_number
 
 
 @pytest.mark.parametrize(
@@ -16,8 +16,6 @@ from mm7codec._numbers import InvalidNumberError, is_short_code, normalize_numbe
         ("+1 (555) 319-9144", "15553199144"),
         ("+15553199144", "15553199144"),
         ("15553199144", "15553199144"),
-        ("1-555-319-9144", "15553199144"),
-        ("1.555.319.9144", "15553199144"),
         ("001 555 319 9144", "15553199144"),
         ("tel:+1-555-319-9144", "15553199144"),
         ("TEL:+1-555-319-9144;ext=12", "15553199144"),
@@ -83,6 +81,12 @@ def test_national_forms(text: str, cc: str, expected: str) -> None:
         ("user@example.com/TYPE=RFC822", "address type 'RFC822'"),
         ("1.2.3.4/TYPE=IPv4", "address type 'IPV4'"),
         ("15553199144/TYPE=", "address type 'empty'"),
+        # Written for people, no '+': the country is not guessed (55 is Brazil's code).
+        ("(555) 319-9144", "does not say its country"),
+        ("1-555-319-9144", "does not say its country"),
+        ("44 20 7946 0958", "does not say its country"),
+        ("tel:555-319-9144;phone-context=example.com", "does not say its country"),
+        ("011 44 20 7946 0958", "international_prefix='011'"),
     ],
 )
 def test_rejects(text: str, fragment: str) -> None:
@@ -98,6 +102,94 @@ def test_error_is_an_address_error() -> None:
     assert isinstance(info.value, MM7Error)
     assert info.value.status_code == 2002
     assert "[status 2002]" in str(info.value)
+
+
+# The must-show cases: a US national number, the NANP exit code, 00 and '+'.
+@pytest.mark.parametrize(
+    ("text", "kwargs", "expected"),
+    [
+        ("(555) 319-9144", {"default_country_code": "1"}, "15553199144"),
+        ("555-319-9144", {"default_country_code": "+1"}, "15553199144"),
+        ("011 44 20 7946 0958", {"default_country_code": "1"}, "442079460958"),
+        ("011 44 20 7946 0958", {"international_prefix": "011"}, "442079460958"),
+        ("00 44 20 7946 0958", {}, "442079460958"),
+        ("0044 20 7946 0958", {"default_country_code": "61"}, "442079460958"),
+        ("+44 20 7946 0958", {}, "442079460958"),
+        ("+1 555 319 9144", {"default_country_code": "44"}, "15553199144"),
+        # A caller-given exit code: Australia dials 0011 (00 still understood).
+        ("0011 1 555 319 9144", {"international_prefix": "0011"}, "15553199144"),
+        ("0015553199144", {"international_prefix": "0011"}, "15553199144"),
+        # Japan's 010, with national numbers of that country alongside.
+        (
+            "010 44 20 7946 0958",
+            {"international_prefix": "010", "default_country_code": "81"},
+            "442079460958",
+        ),
+        (
+            "03 1234 5678",
+            {"international_prefix": "010", "default_country_code": "81"},
+            "81312345678",
+        ),
+    ],
+)
+def test_prefixes_and_us_national(text: str, kwargs: dict[str, str], expected: str) -> None:
+    assert normalize_number(text, **kwargs) == expected
+
+
+def test_national_without_country_is_an_error_saying_so() -> None:
+    with pytest.raises(InvalidNumberError, match="give default_country_code") as info:
+        normalize_number("(555) 319-9144")
+    assert info.value.number == "(555) 319-9144"
+    with pytest.raises(InvalidNumberError, match="national number; give default_country_code"):
+        normalize_number("020 7946 0958")
+
+
+@pytest.mark.parametrize("prefix", ["", "11", "0", "00011", "0a", "+00"])
+def test_bad_international_prefix(prefix: str) -> None:
+    with pytest.raises(InvalidNumberError, match="international_prefix"):
+        normalize_number("0011 1 555", international_prefix=prefix)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "15553199144",
+        "+1 (555) 319-9144",
+        "0207 946 0958",
+        "+3859100010010/TYPE=PLMN",
+        "tel:+1-555-319-9144;ext=1",
+        "1",
+        "12345",
+        "12345678901234567890",
+    ],
+)
+def test_check_number_keeps_what_can_be_a_phone_number(text: str) -> None:
+    assert check_number(text) is text
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("hello world", "unexpected 'h'"),
+        ("jane@example.com", "unexpected 'j'"),
+        ("+1 555 CALL NOW", "unexpected 'C'"),
+        ("", "0 digits"),
+        ("+ ()", "0 digits"),
+        ("123456789012345678901", "21 digits"),
+        ("1.2.3.4/TYPE=IPv4", "address type"),
+        ("1+2", "unexpected '+'"),
+    ],
+)
+def test_check_number_refuses_what_cannot(text: str, fragment: str) -> None:
+    with pytest.raises(InvalidNumberError) as info:
+        check_number(text)
+    assert fragment in info.value.message
+    assert info.value.status_code == 2002
+
+
+def test_check_number_non_string() -> None:
+    with pytest.raises(InvalidNumberError, match="must be a string"):
+        check_number(5553199144)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("cc", ["", "0", "044", "1234", "UK", "+"])
@@ -183,3 +275,18 @@ def test_phone_like_text_never_crashes(text: str, cc: str | None) -> None:
     except InvalidNumberError:
         return
     assert normalize_number(out) == out
+
+
+def test_address_number_refuses_text_that_is_no_number() -> None:
+    from mm7codec import Address, Recipients
+
+    with pytest.raises(InvalidNumberError, match="not a phone number"):
+        Address.number("hello world")
+    with pytest.raises(InvalidNumberError):
+        Recipients(to=["jane@example.com"])  # plain strings are numbers
+    # The forms peers write are kept as written; coded addresses are opaque.
+    assert Address.number("+1 555 319 9144").value == "+1 555 319 9144"
+    assert Address.number("+3859100010010/TYPE=PLMN").value == "+3859100010010/TYPE=PLMN"
+    assert Address.number("q83hd==", address_coding="encrypted").value == "q83hd=="
+    # The decoder keeps whatever arrived (leniency); only the builder checks.
+    assert Address("hello", "number").value == "hello"
