@@ -15,7 +15,6 @@ import base64
 import binascii
 import contextlib
 import enum
-import hmac
 import re
 import time
 
@@ -714,6 +713,8 @@ if TYPE_CHECKING:
 def _auth_check(auth: Optional[AuthCheck]) -> Optional[Callable[[str, str], bool]]:
     if auth is None or callable(auth):
         return auth
+    import hmac  # here: loading OpenSSL's hashes costs milliseconds at import
+
     user, password = auth
     want_user, want_password = user.encode(), password.encode()
 

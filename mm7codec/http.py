@@ -30,15 +30,12 @@ moves bytes.
 
 from __future__ import annotations
 
-import inspect
 import select
 import socket
 import sys
 import threading
 import time
-import traceback
 import urllib.parse
-import uuid
 from typing import (
     TYPE_CHECKING,
     Callable,
@@ -191,6 +188,8 @@ class Client:
         transaction_id: Optional[str] = None,
     ) -> Message:
         """Wrap a request PDU in a Message (a fresh TransactionID unless given) and send it."""
+        import uuid  # here: it loads platform, and only submit() needs it
+
         tx = transaction_id if transaction_id is not None else uuid.uuid4().hex
         version = self.version if self.version is not None else LATEST
         return self.send(Message(pdu, tx, version, content=content))
@@ -399,6 +398,8 @@ def send(
 
 
 def _is_async(handler: object) -> bool:
+    import inspect  # here, once per app: it is a large import
+
     if inspect.iscoroutinefunction(handler):
         return True
     call = getattr(handler, "__call__", None)  # noqa: B004 - an async __call__ is the question
@@ -517,6 +518,8 @@ def _log(environ: WSGIEnvironment, text: str) -> None:
     errors = environ.get("wsgi.errors")
     if errors is not None:
         try:
+            import traceback
+
             trace = traceback.format_exc() if sys.exc_info()[0] is not None else ""
             errors.write(f"{__name__}: {text}\n{trace}")
             errors.flush()
