@@ -164,7 +164,11 @@ class Message:
 
         The MM7Version is the request's when the schema's enumeration lists it,
         else the schema's own wire value (``version.default_mm7_version``): a
-        request marked 6.7.0 or 5.2.0 decodes, so its answer must encode.
+        request marked 6.7.0 or 5.2.0 decodes, so its answer must encode. The
+        TransactionID is copied as it came: in REL-5-MM7-1-0/1-1 (xs:NMTOKEN) a
+        value the lenient decoder took but the type refuses makes
+        ``encode(validate=True)`` raise; the receivers in ``mm7codec.http`` then
+        echo it unvalidated (everything else validated), as the peer correlates on it.
 
         Raises:
             EncodeError: this is not a request, or a field does not exist.
