@@ -8,6 +8,7 @@ a retry schedule kept tiny here.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import queue
@@ -920,3 +921,137 @@ def test_reply_that_does_not_encode_becomes_3000(receiver_factory) -> None:
     assert reply.status is not None and reply.status.code == 3000
     assert reply.transaction_id == "tx-dr-1"
     assert "does not encode" in receiver.errors.getvalue()
+
+
+# --- misbehaving servers: what the sender reports --------------------------------------------
+
+
+class RawServer:
+    """One-connection TCP server running ``behaviour(conn, head)`` after the request head.
+
+    ``heads`` counts the request heads it saw, so a test can tell that a request
+    was sent exactly once.
+    """
+
+    def __init__(self, behaviour) -> None:  # type: ignore[no-untyped-def]
+        self.behaviour = behaviour
+        self.heads: List[bytes] = []
+        self.listener = socket.create_server((HOST, 0))
+        self.url = f"http://{HOST}:{self.listener.getsockname()[1]}/mm7"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        conn, _ = self.listener.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                piece = conn.recv(65536)
+                if not piece:
+                    return
+                data += piece
+            head, _, rest = data.partition(b"\r\n\r\n")
+            self.heads.append(head)
+            # The client may go away: what it reports is the test's subject.
+            with contextlib.suppress(OSError):
+                self.behaviour(conn, head, rest)
+
+    def __enter__(self) -> RawServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.listener.close()
+        self.thread.join(timeout=10)
+
+
+def read_body(conn: socket.socket, head: bytes, rest: bytes) -> bytes:
+    length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+    while len(rest) < length:
+        rest += conn.recv(65536)
+    return rest
+
+
+def http_answer(status: str, message: mm7.Message) -> bytes:
+    encoded = mm7.encode(message)
+    return (
+        f"HTTP/1.1 {status}\r\nContent-Type: {encoded.content_type}\r\n"
+        f"Content-Length: {encoded.content_length}\r\n\r\n"
+    ).encode() + encoded.body
+
+
+def big_submit(size: int = 4 << 20) -> mm7.Message:
+    message = submit_message("tx-big")
+    content = mm7.Part.bytes(bytes(range(256)) * (size // 256), "video/3gpp")
+    return message.replace(content=content)
+
+
+def test_early_413_fault_while_still_sending_is_returned() -> None:
+    def refuse(conn: socket.socket, head: bytes, rest: bytes) -> None:
+        fault = submit_message("tx-big").error_response(4004, "Content-Length over the limit")
+        conn.sendall(http_answer("413 Content Too Large", fault))
+        # and hang up without reading the body, as gunicorn does
+
+    with RawServer(refuse) as server:
+        reply = send(server.url, big_submit(), timeout=30)
+    assert reply.is_fault and reply.status is not None and reply.status.code == 4004
+    assert classify(reply) is Outcome.ANSWERED and not is_retryable(reply)
+    assert len(server.heads) == 1
+
+
+def test_hang_up_mid_body_is_not_delivered() -> None:
+    hang_up = RawServer(lambda conn, head, rest: None)
+    with hang_up as server, pytest.raises(TransportError) as info:
+        send(server.url, big_submit(), timeout=30)
+    error = info.value
+    assert error.outcome is Outcome.NOT_DELIVERED and not error.request_sent
+    assert error.retryable and server.url.split("/")[2] in str(error)
+    assert len(server.heads) == 1
+
+
+@pytest.mark.parametrize("keep", [30, 120, -10], ids=["mid-status", "mid-headers", "mid-body"])
+def test_answer_cut_short_is_outcome_unknown(keep: int) -> None:
+    def cut(conn: socket.socket, head: bytes, rest: bytes) -> None:
+        read_body(conn, head, rest)
+        answer = http_answer("200 OK", submit_message().response(1000, message_id="m1"))
+        conn.sendall(answer[:keep])
+
+    with RawServer(cut) as server, pytest.raises(TransportError) as info:
+        send(server.url, submit_message(), timeout=30)
+    error = info.value
+    assert error.outcome is Outcome.UNKNOWN and error.request_sent and not error.retryable
+    assert len(server.heads) == 1
+
+
+def test_trickled_answer_past_the_deadline_is_outcome_unknown() -> None:
+    gone = threading.Event()
+
+    def trickle(conn: socket.socket, head: bytes, rest: bytes) -> None:
+        read_body(conn, head, rest)
+        answer = http_answer("200 OK", submit_message().response(1000, message_id="m1"))
+        for i in range(len(answer)):  # a byte every 20 ms: each read succeeds, the whole cannot
+            conn.sendall(answer[i : i + 1])
+            if gone.wait(0.02):
+                return
+
+    with RawServer(trickle) as server:
+        with pytest.raises(TransportError) as info:
+            send(server.url, submit_message(), timeout=0.5)
+        gone.set()
+    assert info.value.outcome is Outcome.UNKNOWN and info.value.request_sent
+    assert "deadline of 0.5 s" in str(info.value)
+    assert len(server.heads) == 1
+
+
+def test_success_under_http_500_is_a_mismatch() -> None:
+    def app(environ, start_response):
+        environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        body = mm7.encode(submit_message().response(1000, message_id="m1")).body
+        start_response(
+            "500 Oops", [("Content-Type", "text/xml"), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+    with ServerThread(app) as server, pytest.raises(ResponseMismatchError) as info:
+        send(server.url, submit_message(), timeout=10)
+    assert info.value.http_status == 500 and info.value.outcome is Outcome.UNKNOWN
+    assert info.value.reply.status is not None and info.value.reply.status.code == 1000
