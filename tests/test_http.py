@@ -800,8 +800,11 @@ class KeepAliveServer:
     hangs up without answering at all.
     """
 
-    def __init__(self, answer: bool = True) -> None:
+    def __init__(
+        self, answer: bool = True, close: bool = True, tls: Optional[ssl.SSLContext] = None
+    ) -> None:
         self.answer = answer
+        self.close = close
         self.requests: queue.Queue[bytes] = queue.Queue()
         self.closed: queue.Queue[int] = queue.Queue()
         self.connections = 0
@@ -825,7 +828,7 @@ class KeepAliveServer:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.requests.put(body)
-                self.close_connection = True
+                self.close_connection = outer.close
                 if not outer.answer:
                     return
                 request = mm7.decode(body, self.headers["Content-Type"])
@@ -837,7 +840,10 @@ class KeepAliveServer:
                 self.wfile.write(reply)
 
         self.server = ThreadingHTTPServer((HOST, 0), Handler)
-        self.url = f"http://{HOST}:{self.server.server_address[1]}/mm7"
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+        scheme = "http" if tls is None else "https"
+        self.url = f"{scheme}://{HOST}:{self.server.server_address[1]}/mm7"
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,))
 
     def __enter__(self) -> KeepAliveServer:
@@ -860,6 +866,22 @@ def test_client_reconnects_when_a_kept_alive_connection_was_closed_while_idle() 
     assert second.raise_for_status().transaction_id == "tx-2"
     assert server.connections == 2
     assert server.requests.qsize() == 2  # nothing was delivered twice
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_kept_alive_connection_is_reused(tls: bool, certificate: Tuple[str, str]) -> None:
+    # Over TLS 1.3 the server's session tickets make the idle socket readable:
+    # they are no answer and no hang-up, so the connection is kept.
+    server_context = client_context = None
+    if tls:
+        server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server_context.load_cert_chain(*certificate)
+        client_context = ssl.create_default_context(cafile=certificate[0])
+    with KeepAliveServer(close=False, tls=server_context) as server:
+        with Client(server.url, timeout=10, context=client_context) as client:
+            replies = [client.send(submit_message(f"tx-{n}")) for n in range(3)]
+        assert [r.raise_for_status().transaction_id for r in replies] == ["tx-0", "tx-1", "tx-2"]
+        assert server.connections == 1 and server.requests.qsize() == 3
 
 
 def test_fresh_connection_hung_up_is_not_resent() -> None:
