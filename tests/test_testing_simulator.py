@@ -155,7 +155,7 @@ def test_other_transaction_id_is_not_accepted(sim: GatewaySimulator) -> None:
     assert not result.delivered and not attempt.ok
     assert attempt.reason == "TransactionID 'tx-other' does not match"
     assert attempt.response is not None
-    assert [d.kind for d in attempt.response.defects] == ["transaction-id-mismatch"]
+    assert attempt.response.transaction_id == "tx-other"
 
 
 def test_non_success_status_under_http_200_is_not_accepted(sim: GatewaySimulator) -> None:
