@@ -6,6 +6,8 @@ caller can tighten or loosen any one of them per ``Decoder``.
 
 from __future__ import annotations
 
+from ._errors import LimitExceededError
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dataclasses import dataclass as record
@@ -21,6 +23,7 @@ __all__ = [
     "DEFAULT_MAX_XML_DEPTH",
     "DEFAULT_SPOOL_THRESHOLD",
     "Limits",
+    "MessageBudget",
 ]
 
 #: Whole HTTP body. Operators cap MMS at 300 KB to 1 MB and vectorcore's MMSC
@@ -53,3 +56,35 @@ class Limits:
     max_envelope_size: int = DEFAULT_MAX_ENVELOPE_SIZE
     max_xml_depth: int = DEFAULT_MAX_XML_DEPTH
     spool_threshold: int = DEFAULT_SPOOL_THRESHOLD
+
+
+class MessageBudget:
+    """The one counter of ``max_message_size``: bytes fed, whoever reads them first.
+
+    :meth:`take` says how many bytes of a chunk still fit. The reader hands
+    those on (so what they hold, another limit or a strict-mode defect, is
+    found as it would be had they come in smaller chunks) and then raises
+    :meth:`error`; whole, byte-wise and chunked feeding thus end alike.
+    """
+
+    __slots__ = ("left", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def take(self, n: int) -> int:
+        """How many of the next ``n`` bytes fit (``n`` when all do)."""
+        left = self.left
+        self.left = left - n
+        if n <= left:
+            return n
+        return left if left > 0 else 0
+
+    def error(self) -> LimitExceededError:
+        return LimitExceededError(
+            f"message larger than max_message_size ({self.limit} bytes)",
+            limit="max_message_size",
+            value=self.limit,
+            offset=self.limit,
+        )

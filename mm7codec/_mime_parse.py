@@ -54,13 +54,13 @@ from __future__ import annotations
 
 from ._errors import DecodeError, DefectRecorder, LimitExceededError
 from ._headers import ContentType, parse_content_type, parse_header_block
-from ._limits import Limits
+from ._limits import Limits, MessageBudget
 from ._part import Part, PartInfo, SinkFactory, _Body, _BytesBody, _DefaultSink, _FileSink, _Sink
 from ._transfer import IDENTITY, lookup
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import List, Optional, Set, Tuple
+    from typing import Dict, List, Optional, Set, Tuple
 
     from ._headers import Headers
     from ._transfer import Decoding, Transfer
@@ -118,8 +118,41 @@ def _bare_lf_at(buf: bytes, nxt: int) -> bool:
     return buf[nxt - 1] == 10 and buf[nxt - 2] != 13
 
 
-class _Bail(Exception):
-    """The whole-message splitter gives the message to the state machine."""
+_NO_LINES: List[str] = []
+
+
+class _Block:
+    """One header block, read: what every part with the same block shares.
+
+    Blocks repeat (a gateway writes the same SOAP and SMIL part headers in
+    every message), so parsed blocks are cached by their bytes (see _read_block).
+    """
+
+    __slots__ = (
+        "bad",
+        "bare_lf",
+        "boundary",
+        "coding",
+        "ct",
+        "ct_ok",
+        "headers",
+        "raw_ct",
+        "raw_cte",
+        "transfer",
+    )
+
+    def __init__(self, headers: Headers, bad: List[str] = _NO_LINES, bare_lf: bool = False) -> None:
+        self.headers = headers
+        self.bad = bad
+        self.bare_lf = bare_lf
+        self.raw_ct, self.raw_cte, self.transfer = _entity_headers(headers)
+        # Read as a part outside a digest (where the default type differs).
+        self.ct, self.ct_ok = parse_content_type(self.raw_ct)
+        self.coding = lookup(self.raw_cte)
+        boundary = ""
+        if self.ct.type == "multipart":
+            boundary = (self.ct.params.get("boundary") or "").rstrip()
+        self.boundary = boundary
 
 
 def _entity_headers(
@@ -143,6 +176,95 @@ def _entity_headers(
         elif lname == "transfer-encoding":
             transfer = value
     return raw_ct, raw_cte, transfer
+
+
+_BLOCKS: Dict[bytes, _Block] = {}
+_BLOCKS_MAX = 256
+_BLOCK_CACHED_MAX = 1024
+
+
+def _read_block(raw: bytes) -> _Block:
+    block = _BLOCKS.get(raw)
+    if block is None:
+        text = raw.decode("latin-1")
+        headers, bad = parse_header_block(text)
+        block = _Block(tuple(headers), bad, text.count("\n") != text.count("\r\n"))
+        if len(raw) <= _BLOCK_CACHED_MAX:
+            if len(_BLOCKS) >= _BLOCKS_MAX:
+                _BLOCKS.clear()
+            _BLOCKS[raw] = block
+    return block
+
+
+_ROOT_BLOCKS: Dict[Tuple[str, Optional[str]], _Block] = {}
+
+
+def _root_block(content_type: str, transfer_encoding: Optional[str]) -> _Block:
+    """The block of an entity whose headers came from elsewhere (HTTP), cached as _read_block."""
+    key = (content_type, transfer_encoding)
+    block = _ROOT_BLOCKS.get(key)
+    if block is None:
+        headers: List[Tuple[str, str]] = [("Content-Type", content_type)]
+        if transfer_encoding:
+            headers.append(("Content-Transfer-Encoding", transfer_encoding))
+        block = _Block(tuple(headers))
+        if len(content_type) <= _BLOCK_CACHED_MAX:
+            if len(_ROOT_BLOCKS) >= _BLOCKS_MAX:
+                _ROOT_BLOCKS.clear()
+            _ROOT_BLOCKS[key] = block
+    return block
+
+
+class _Collector:
+    """A preamble or epilogue: kept up to ``max_header_size`` bytes, the rest dropped."""
+
+    __slots__ = ("chunks", "cut", "seen", "size")
+
+    def __init__(self) -> None:
+        self.chunks: List[bytes] = []
+        self.size = 0
+        self.cut = False
+        # Whether the line that starts an epilogue ended (an empty one is then b"").
+        self.seen = False
+
+    def write(self, data: bytes, cap: int) -> bool:
+        """Keep ``data``; ``True`` the first time something had to be dropped."""
+        first_cut = False
+        if self.size + len(data) > cap:
+            first_cut = not self.cut
+            self.cut = True
+            data = data[: cap - self.size]
+        if data:
+            self.chunks.append(data)
+            self.size += len(data)
+        return first_cut
+
+    def take(self) -> bytes:
+        if not self.chunks:
+            self.cut = False
+            return b""
+        data = b"".join(self.chunks)
+        self.chunks = []
+        self.size = 0
+        self.cut = False
+        return data
+
+
+class _Leaf:
+    """The leaf whose body is being read: its headers, transfer encoding and decoder."""
+
+    __slots__ = ("coding", "ct", "headers", "out")
+
+    def __init__(self, headers: Headers, ct: ContentType, coding: Transfer) -> None:
+        self.headers = headers
+        self.ct = ct
+        self.coding = coding
+        # The sink behind its decoder, made when the first bytes arrive: a body
+        # that arrives whole is decoded in one go instead (MimeParser._whole_body).
+        self.out: Optional[Decoding] = None
+
+
+_NO_LEAF = _Leaf((), ContentType("text", "plain"), IDENTITY)
 
 
 class MimeParser:
@@ -173,17 +295,17 @@ class MimeParser:
         sink_factory: Optional[SinkFactory] = None,
     ) -> None:
         self._limits = limits
+        self._budget = MessageBudget(limits.max_message_size)
         # Read once: Limits attributes are slower to read than our own.
-        self._max_message = limits.max_message_size
         self._max_parts = limits.max_parts
         self._max_header = limits.max_header_size
         self._spool = limits.spool_threshold
         self.defects = defects if defects is not None else DefectRecorder()
         self._sink_factory = sink_factory
+        # The window: unparsed bytes from _pos on; _base is the offset of _buf[0].
         self._buf = b""
         self._pos = 0
         self._base = 0
-        self._total = 0
         self._stack: List[_Level] = []
         self._line_start = True
         self._hscan = 0
@@ -191,25 +313,13 @@ class MimeParser:
         self._once: Set[str] = set()
         self._root: Optional[Part] = None
         self._root_headers = content_type is None
-        self._out: Optional[Decoding] = None
         self._align = False
-        self._leaf_headers: Headers = ()
-        self._leaf_ct = _TEXT_PLAIN
-        self._collect: List[bytes] = []
-        self._collect_size = 0
-        self._collect_seen = False
-        self._collect_cut = False
+        self._leaf = _NO_LEAF
+        self._collect = _Collector()
         self._closing: Optional[_Level] = None
-        self._transfer: Transfer = IDENTITY
         self._state = _S_HEADERS
-        self._first: Optional[bytes] = None
-        self._defer = False
         if content_type is not None:
-            hdrs: List[Tuple[str, str]] = [("Content-Type", content_type)]
-            if transfer_encoding:
-                hdrs.append(("Content-Transfer-Encoding", transfer_encoding))
-            self._start_entity(tuple(hdrs))
-            self._defer = self._state == _S_PREAMBLE and sink_factory is None
+            self._start_entity(_root_block(content_type, transfer_encoding))
 
     # -- public ------------------------------------------------------------
 
@@ -222,49 +332,25 @@ class MimeParser:
         n = len(data)
         if not n:
             return
-        self._total += n
-        if self._total > self._max_message:
-            # The bytes up to the limit are parsed first: whatever they hold
-            # (another limit, a strict-mode defect) is found first, as when
-            # the same bytes arrive in smaller chunks.
-            self._defer = False
-            if self._first is not None:
-                first = self._first
-                self._first = None
-                self._feed(first)
-            keep = n - (self._total - self._max_message)
-            if keep > 0:
-                self._feed(data[:keep])
-            if self._align:
-                # Hand the body over up to the last byte that cannot start a
-                # delimiter, not just to a line break: what the decoder has
-                # seen (and found) then does not depend on the chunking.
-                self._align = False
-                self._run(False)
-            raise LimitExceededError(
-                f"message larger than {self._max_message} bytes",
-                limit="max_message_size",
-                value=self._max_message,
-                offset=self._max_message,
-            )
-        if self._first is not None:
-            # A second chunk: the message streams after all.
-            first = self._first
-            self._first = None
-            self._feed(first)
-        elif self._defer:
-            # Held until close() or the next chunk: a message that arrives
-            # whole is split in one pass (_whole_tree).
-            self._defer = False
-            self._first = data
+        keep = self._budget.take(n)
+        if keep == n:
+            self._feed(data)
             return
-        self._feed(data)
+        if keep:
+            self._feed(data[:keep])
+        if self._align:
+            # Hand the body over up to the last byte that cannot start a
+            # delimiter, not just to a line break: what the decoder has
+            # seen (and found) then does not depend on the chunking.
+            self._align = False
+            self._run(False)
+        raise self._budget.error()
 
     def _feed(self, data: bytes) -> None:
         n = len(data)
         if self._state == _S_ROOT_BODY:
             self._base += n
-            out = self._out
+            out = self._leaf.out
             assert out is not None
             out.write(data)
             return
@@ -289,16 +375,6 @@ class MimeParser:
         if self._state == _S_DONE:
             assert self._root is not None
             return self._root
-        if self._first is not None:
-            first = self._first
-            self._first = None
-            root = self._whole_tree(first)
-            if root is not None:
-                self._root = root
-                self._state = _S_DONE
-                self._stack = []
-                return root
-            self._feed(first)
         self._run(True)
         self._finish_eof()
         self._state = _S_DONE
@@ -319,56 +395,50 @@ class MimeParser:
     def _limit(self, name: str, value: int, what: str) -> LimitExceededError:
         return LimitExceededError(what, limit=name, value=value, offset=self._base + self._pos)
 
-    def _start_entity(self, headers: Headers) -> None:
+    def _start_entity(self, block: _Block) -> None:
         """Set up for the body of an entity whose header block was just read."""
         self._nparts += 1
         if self._nparts > self._max_parts:
             raise self._limit(
                 "max_parts", self._limits.max_parts, f"more than {self._limits.max_parts} parts"
             )
-        if self._stack and self._stack[-1].digest:
-            default = _MESSAGE_RFC822
+        stack = self._stack
+        if block.transfer is not None:
+            self._defect("part-transfer-encoding", f"Transfer-Encoding: {block.transfer} ignored")
+        if stack and stack[-1].digest:
+            ct, ok = parse_content_type(block.raw_ct, _MESSAGE_RFC822)
+            boundary = "" if ct is _MESSAGE_RFC822 else block.boundary
         else:
-            default = _TEXT_PLAIN
-        raw_ct, raw_cte, transfer = _entity_headers(headers)
-        if transfer is not None:
-            self._defect("part-transfer-encoding", f"Transfer-Encoding: {transfer} ignored")
-        ct, ok = parse_content_type(raw_ct, default)
+            ct, ok, boundary = block.ct, block.ct_ok, block.boundary
         if not ok:
-            self._defect("invalid-content-type", repr(raw_ct))
+            self._defect("invalid-content-type", repr(block.raw_ct))
         self._line_start = True
+        if boundary:
+            if len(stack) >= self._limits.max_depth:
+                raise self._limit(
+                    "max_depth",
+                    self._limits.max_depth,
+                    f"multiparts nested deeper than {self._limits.max_depth}",
+                )
+            stack.append(_Level(block.headers, ct, boundary))
+            self._state = _S_PREAMBLE
+            self._collect.take()
+            return
         if ct.type == "multipart":
-            boundary = (ct.params.get("boundary") or "").rstrip()
-            if boundary:
-                if len(self._stack) >= self._limits.max_depth:
-                    raise self._limit(
-                        "max_depth",
-                        self._limits.max_depth,
-                        f"multiparts nested deeper than {self._limits.max_depth}",
-                    )
-                self._stack.append(_Level(headers, ct, boundary))
-                self._state = _S_PREAMBLE
-                self._take_collect()
-                return
             self._defect("multipart-without-boundary", ct.mime_type)
-        coding = lookup(raw_cte)
+        coding = block.coding
         if coding is None:
-            assert raw_cte is not None
-            cte = raw_cte.strip().lower()
+            assert block.raw_cte is not None
+            cte = block.raw_cte.strip().lower()
             self._defect("unknown-transfer-encoding", f"{cte!r} kept as raw bytes")
             coding = IDENTITY
-        self._transfer = coding
         self._align = coding.aligned
-        self._leaf_headers = headers
-        self._leaf_ct = ct
-        if self._stack and self._sink_factory is None:
-            # The sink and decoder are made when the first bytes arrive; a body
-            # that arrives whole is decoded in one go (see _whole_body).
-            self._out = None
+        self._leaf = _Leaf(block.headers, ct, coding)
+        if stack and self._sink_factory is None:
             self._state = _S_BODY
             return
         out = self._open_out()
-        self._state = _S_BODY if self._stack else _S_ROOT_BODY
+        self._state = _S_BODY if stack else _S_ROOT_BODY
         if self._state == _S_ROOT_BODY and self._pos < len(self._buf):
             out.write(self._buf[self._pos :])
             self._base += len(self._buf)
@@ -377,11 +447,12 @@ class MimeParser:
 
     def _open_out(self) -> Decoding:
         """The current leaf's sink, behind its transfer decoder."""
+        leaf = self._leaf
         if self._sink_factory is not None:
-            sink: _Sink = _FileSink(self._sink_factory(PartInfo(self._leaf_headers, self._leaf_ct)))
+            sink: _Sink = _FileSink(self._sink_factory(PartInfo(leaf.headers, leaf.ct)))
         else:
             sink = _DefaultSink(self._spool)
-        out = self._out = self._transfer.decoder(sink, self._content_defect)
+        out = leaf.out = leaf.coding.decoder(sink, self._content_defect)
         return out
 
     def _content_defect(self, kind: str, detail: str) -> None:
@@ -390,21 +461,22 @@ class MimeParser:
     def _whole_body(self, data: bytes) -> _Body:
         """The body of a leaf that arrived in one piece (no sink made yet)."""
         if len(data) <= self._spool:
-            decoded = self._transfer.decode_whole(data)
+            decoded = self._leaf.coding.decode_whole(data)
             if decoded is not None:
                 return _BytesBody(decoded)
         out = self._open_out()
-        self._out = None
+        self._leaf.out = None
         if data:
             out.write(data)
         return out.finish()
 
     def _finish_leaf(self) -> Part:
-        out = self._out
+        leaf = self._leaf
+        out = leaf.out
         if out is None:
-            return _new_part(self._leaf_headers, self._leaf_ct, self._whole_body(b""))
-        self._out = None
-        return _new_part(self._leaf_headers, self._leaf_ct, out.finish())
+            return _new_part(leaf.headers, leaf.ct, self._whole_body(b""))
+        leaf.out = None
+        return _new_part(leaf.headers, leaf.ct, out.finish())
 
     def _add(self, part: Part) -> None:
         if self._stack:
@@ -413,27 +485,11 @@ class MimeParser:
             self._root = part
 
     def _collect_write(self, data: bytes) -> None:
-        if not data:
-            return
         cap = self._max_header
-        if self._collect_size + len(data) > cap:
-            if not self._collect_cut:
-                # Once per preamble or epilogue, however many chunks it comes in.
-                self._collect_cut = True
-                kind = "preamble-too-long" if self._state == _S_PREAMBLE else "epilogue-too-long"
-                self._defect(kind, f"only the first {cap} bytes kept")
-            data = data[: cap - self._collect_size]
-            if not data:
-                return
-        self._collect.append(data)
-        self._collect_size += len(data)
-
-    def _take_collect(self) -> bytes:
-        data = b"".join(self._collect)
-        self._collect = []
-        self._collect_size = 0
-        self._collect_cut = False
-        return data
+        if self._collect.write(data, cap):
+            # Once per preamble or epilogue, however many chunks it comes in.
+            kind = "preamble-too-long" if self._state == _S_PREAMBLE else "epilogue-too-long"
+            self._defect(kind, f"only the first {cap} bytes kept")
 
     # -- the state machine -------------------------------------------------
 
@@ -462,7 +518,7 @@ class MimeParser:
             return
         data = self._buf[start:end]
         if self._state == _S_BODY:
-            out = self._out
+            out = self._leaf.out
             if out is None:
                 out = self._open_out()
             out.write(data)
@@ -544,11 +600,12 @@ class MimeParser:
             else:
                 lf = True
             if self._state == _S_BODY:
-                out = self._out
+                leaf = self._leaf
+                out = leaf.out
                 if out is None:
                     # The whole body is here: decode it in one go.
                     whole = self._whole_body(buf[pos:end])
-                    lvl.children.append(_new_part(self._leaf_headers, self._leaf_ct, whole))
+                    lvl.children.append(_new_part(leaf.headers, leaf.ct, whole))
                     self._past_delimiter(kind, nxt, lvl, lf)
                     return True
                 if end > pos:
@@ -577,12 +634,12 @@ class MimeParser:
         st = self._state
         lvl = self._stack[-1]
         if st == _S_PREAMBLE:
-            data = self._take_collect()
+            data = self._collect.take()
             lvl.preamble = None if at_start and not data else data
         elif st == _S_BODY:
             lvl.children.append(self._finish_leaf())
         else:
-            lvl.children.append(self._finish_closed(self._take_collect()))
+            lvl.children.append(self._finish_closed(self._collect.take()))
         self._past_delimiter(kind, nxt, lvl, lf)
 
     def _past_delimiter(self, kind: int, nxt: int, lvl: _Level, lf: bool) -> None:
@@ -602,9 +659,9 @@ class MimeParser:
         lvl = self._closing
         assert lvl is not None
         self._closing = None
-        if not self._collect_seen and not epilogue:
+        if not self._collect.seen and not epilogue:
             epilogue = None
-        self._collect_seen = False
+        self._collect.seen = False
         return _new_part(lvl.headers, lvl.ct, None, tuple(lvl.children), lvl.preamble, epilogue)
 
     def _close_line(self, final: bool) -> bool:
@@ -640,8 +697,8 @@ class MimeParser:
             nxt = pos
             eol = True
         self._pos = nxt
-        self._take_collect()
-        self._collect_seen = eol
+        self._collect.take()
+        self._collect.seen = eol
         self._line_start = eol and nxt != pos
         self._state = _S_EPILOGUE if self._stack else _S_END
         return True
@@ -703,14 +760,13 @@ class MimeParser:
         if separator:
             # After the limit check: chunked, the limit is found before the delimiter.
             self._defect("missing-header-separator", separator)
-        block = buf[pos:block_end].decode("latin-1")
-        if block.count("\n") != block.count("\r\n"):
+        block = _read_block(buf[pos:block_end])
+        if block.bare_lf:
             self._defect_once("bare-lf", "LF without CR ends a line")
-        headers, bad = parse_header_block(block)
-        for line in bad:
+        for line in block.bad:
             self._defect("malformed-header", repr(line[:60]))
         self._pos = body
-        self._start_entity(tuple(headers))
+        self._start_entity(block)
         return True
 
     def _header_limit(self) -> LimitExceededError:
@@ -744,134 +800,6 @@ class MimeParser:
             j = buf.find(needle, j + 1, end)
         return -1
 
-    # -- a message that arrived in one piece ---------------------------------
-
-    def _whole_tree(self, buf: bytes) -> Optional[Part]:
-        """Split a whole multipart message in one pass, or ``None``.
-
-        Only for messages the state machine would take without a single
-        defect: CRLF everywhere, delimiters followed by CRLF (no transport
-        padding), no folded or malformed headers, base64 in whole quanta,
-        raw or base64 bodies only, every limit respected. Anything else
-        returns ``None`` before any side effect, and the state machine
-        parses the same bytes (and reports what it finds).
-        """
-        lvl = self._stack[0]
-        nparts = self._nparts
-        try:
-            children, preamble, pos, eol = self._whole_multipart(buf, 0, lvl, 1)
-        except _Bail:
-            self._nparts = nparts
-            return None
-        epilogue: Optional[bytes] = None
-        if eol:
-            epilogue = buf[pos:]
-            if len(epilogue) > self._max_header:
-                self._nparts = nparts
-                return None
-        return _new_part(lvl.headers, lvl.ct, None, tuple(children), preamble, epilogue)
-
-    def _whole_delim(self, buf: bytes, pos: int, lvl: _Level) -> Tuple[int, int, bool]:
-        """The delimiter ending the data at ``pos``: (data end, next position, close?).
-
-        The data end is ``-1`` for a delimiter right at ``pos`` (a line start).
-        """
-        if buf.startswith(lvl.delim, pos):
-            k = pos + len(lvl.delim)
-            two = buf[k : k + 2]
-            if two == b"\r\n":
-                return -1, k + 2, False
-            if two == b"--":
-                return -1, k + 2, True
-            raise _Bail
-        needle = lvl.needle
-        j = buf.find(needle, pos)
-        if j <= pos or buf[j - 1] != 13:
-            raise _Bail
-        k = j + len(needle)
-        two = buf[k : k + 2]
-        if two == b"\r\n":
-            return j - 1, k + 2, False
-        if two == b"--":
-            return j - 1, k + 2, True
-        raise _Bail
-
-    def _whole_multipart(
-        self, buf: bytes, pos: int, lvl: _Level, depth: int
-    ) -> Tuple[List[Part], Optional[bytes], int, bool]:
-        """(children, preamble, position after the close line, close line ended by CRLF)."""
-        if lvl.digest:
-            raise _Bail
-        start = pos
-        end, pos, close = self._whole_delim(buf, start, lvl)
-        if close:
-            raise _Bail  # no parts at all: leave it to the state machine
-        preamble: Optional[bytes] = None if end < 0 else buf[start:end]
-        if preamble is not None and len(preamble) > self._max_header:
-            raise _Bail
-        children: List[Part] = []
-        n = len(buf)
-        while not close:
-            # One part: its header block ...
-            if buf.startswith(b"\r\n", pos):
-                headers: Headers = ()
-                body = pos + 2
-            elif buf.startswith(lvl.delim, pos):
-                raise _Bail  # a delimiter where headers should be
-            else:
-                e = buf.find(b"\r\n\r\n", pos)
-                if e < 0 or e + 2 - pos > self._max_header:
-                    raise _Bail
-                block = buf[pos : e + 2].decode("latin-1")
-                if (
-                    block.count("\n") != block.count("\r\n")
-                    or buf.find(lvl.needle, pos, e + 2) >= 0
-                ):
-                    raise _Bail
-                parsed, bad = parse_header_block(block)
-                if bad:
-                    raise _Bail
-                headers = tuple(parsed)
-                body = e + 4
-            raw_ct, raw_cte, transfer = _entity_headers(headers)
-            if transfer is not None:
-                raise _Bail
-            ct, ok = parse_content_type(raw_ct, _TEXT_PLAIN)
-            self._nparts += 1
-            if not ok or self._nparts > self._max_parts:
-                raise _Bail
-            # ... then its body.
-            if ct.type == "multipart":
-                boundary = (ct.params.get("boundary") or "").rstrip()
-                if not boundary or depth >= self._limits.max_depth:
-                    raise _Bail
-                child = _Level(headers, ct, boundary)
-                kids, pre, after, eol = self._whole_multipart(buf, body, child, depth + 1)
-                if not eol:
-                    raise _Bail
-                end, pos, close = self._whole_delim(buf, after, lvl)
-                epilogue = b"" if end < 0 else buf[after:end]
-                if len(epilogue) > self._max_header:
-                    raise _Bail
-                children.append(_new_part(headers, ct, None, tuple(kids), pre, epilogue))
-                continue
-            coding = lookup(raw_cte)
-            end, pos, close = self._whole_delim(buf, body, lvl)
-            if end < 0:
-                end = body
-            if coding is None or end - body > self._spool:
-                raise _Bail
-            data = coding.decode_whole(buf[body:end])
-            if data is None:
-                raise _Bail
-            children.append(_new_part(headers, ct, _BytesBody(data)))
-        # The close delimiter's line.
-        if pos >= n:
-            return children, preamble, n, False
-        if buf[pos : pos + 2] != b"\r\n":
-            raise _Bail
-        return children, preamble, pos + 2, True
-
     def _finish_eof(self) -> None:
         st = self._state
         if st == _S_ROOT_BODY:
@@ -891,9 +819,9 @@ class MimeParser:
             if st == _S_BODY:
                 self._stack[-1].children.append(self._finish_leaf())
             elif st == _S_EPILOGUE:
-                self._stack[-1].children.append(self._finish_closed(self._take_collect()))
+                self._stack[-1].children.append(self._finish_closed(self._collect.take()))
             elif st == _S_PREAMBLE:
-                data = self._take_collect()
+                data = self._collect.take()
                 self._stack[-1].preamble = data or None
             while self._stack:
                 lvl = self._stack.pop()
@@ -903,7 +831,7 @@ class MimeParser:
                 self._add(part)
             return
         # The root's close delimiter was read: a final run leaves _S_END only.
-        self._root = self._finish_closed(self._take_collect())
+        self._root = self._finish_closed(self._collect.take())
 
 
 def parse(
