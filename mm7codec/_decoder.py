@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from ._errors import DecodeError, DefectRecorder, LimitExceededError
 from ._headers import ContentType, normalize_content_id, parse_content_type
-from ._limits import Limits
+from ._limits import Limits, MessageBudget
 from ._message import Message
 from ._mime_parse import MimeParser
 from ._part import Part
@@ -78,7 +78,9 @@ class Decoder:
         self._blank_tail = bytearray()
         self._label_ct: Optional[ContentType] = None
         self._parser: Optional[MimeParser] = None
-        self._total = 0
+        # max_message_size: counted here until the body is known to be MIME, then by the
+        # parser (each byte by one MessageBudget, so feeding never changes the outcome).
+        self._budget = MessageBudget(self._limits.max_message_size)
         self._closed = False
 
     def feed(self, data: bytes) -> None:
@@ -88,18 +90,24 @@ class Decoder:
         if not data:
             return
         data = bytes(data)
-        self._total += len(data)
-        if self._total > self._limits.max_message_size:
-            raise LimitExceededError(
-                f"message larger than max_message_size ({self._limits.max_message_size} bytes)",
-                limit="max_message_size",
-                value=self._limits.max_message_size,
-                offset=self._limits.max_message_size,
-            )
         if self._mode == "mime":
             assert self._parser is not None
             self._parser.feed(data)
             return
+        n = len(data)
+        keep = self._budget.take(n)
+        if keep < n:
+            # The bytes that fit are read first, as they would be in smaller chunks.
+            if keep:
+                self._take(data[:keep])
+            if self._mode == "mime":
+                assert self._parser is not None
+                self._parser.feed(data[keep:])  # the parser refuses them, as it would alone
+            raise self._budget.error()
+        self._take(data)
+
+    def _take(self, data: bytes) -> None:
+        """Bytes before the body's kind is known, or of a bare envelope."""
         self._pending_size += len(data)
         if self._mode == "xml":
             self._pending.append(data)
