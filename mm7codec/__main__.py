@@ -1,9 +1,10 @@
-"""Command line: ``python3 -m mm7codec COMMAND``.
+"""Command line: ``python3 -m mm7codec COMMAND`` (documented in ``docs/cli.md``).
 
 Commands: ``versions`` (the version table), ``decode FILE`` (a readable
 summary; ``--json``; ``--http`` for a whole HTTP request or response;
 ``--extract DIR``), ``encode SPEC.json``, ``respond FILE`` and ``demo``.
-Errors print one line and exit non-zero.
+Errors print one line and exit 1; a reader that closes the pipe early
+(``| head``) ends the command quietly with 141, as a shell reports SIGPIPE.
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ import sys
 from ._errors import DecodeError, MM7Error
 from ._versions import LATEST, VERSIONS
 
+#: Exit status when stdout's reader went away: 128 + SIGPIPE, what shells report.
+EXIT_BROKEN_PIPE = 141
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, List, Optional, Tuple
 
+    from ._exchange import Answer
     from ._message import Message
     from ._part import Part
+    from .profiles import Profile
 
 
 def _versions_table() -> str:
@@ -145,7 +151,9 @@ def _cmd_decode(args: argparse.Namespace) -> int:
 
     message = _decode_file(args)
     if args.json:
-        print(json.dumps(message_to_data(message), indent=2, ensure_ascii=False))
+        # With the content bytes: what encode takes back (docs/cli.md).
+        data = message_to_data(message, data=True)
+        print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(summary(message))
     if args.extract:
@@ -155,55 +163,87 @@ def _cmd_decode(args: argparse.Namespace) -> int:
 
 
 def _http_text(start_line: str, headers: List[Tuple[str, str]], body: bytes) -> bytes:
-    head = [start_line, *(f"{k}: {v}" for k, v in headers), f"Content-Length: {len(body)}"]
+    """A whole HTTP message; Content-Length is added unless ``headers`` has one."""
+    if not any(k.lower() == "content-length" for k, _ in headers):
+        headers = [*headers, ("Content-Length", str(len(body)))]
+    head = [start_line, *(f"{k}: {v}" for k, v in headers)]
     return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _profile(args: argparse.Namespace) -> Profile:
+    from .profiles import STANDARD, get_profile
+
+    try:
+        return get_profile(args.profile) if args.profile else STANDARD
+    except ValueError as exc:
+        raise MM7Error(str(exc)) from None
 
 
 def _cmd_encode(args: argparse.Namespace) -> int:
     from ._encoder import encode
     from ._jsonform import message_from_spec
+    from ._pdu import Request
 
+    profile = _profile(args)
     try:
         spec = json.loads(_read(args.spec).decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise DecodeError(f"{args.spec}: not a JSON spec: {exc}") from None
-    encoded = encode(message_from_spec(spec))
+    message = message_from_spec(spec)
+    if args.profile:
+        message = profile.prepare(message)
+    encoded = encode(message, validate=not args.no_validate)
     body = encoded.body
     output = args.output or os.path.splitext(os.path.basename(args.spec))[0] + ".mm7"
-    data = _http_text(f"POST {args.path} HTTP/1.1", encoded.headers, body) if args.http else body
+    if isinstance(message.pdu, Request):
+        headers = [("Host", args.host), *profile.request_headers(encoded.headers)]
+        start = f"POST {args.path} HTTP/1.1"
+    else:
+        # An answer: SOAPAction is a request header.
+        headers = profile.response_headers(encoded.headers)
+        start = "HTTP/1.1 500 Internal Server Error" if message.is_fault else "HTTP/1.1 200 OK"
+    data = _http_text(start, headers, body) if args.http else body
     with open(output, "wb") as handle:
         handle.write(data)
-    for name, value in encoded.headers:
+    for name, value in headers:
         print(f"{name}: {value}")
     print(f"Content-Length: {len(body)}")
     print(f"(body written to {output})", file=sys.stderr)
     return 0
 
 
+def _respond(args: argparse.Namespace) -> Answer:
+    from ._exchange import _SNIFF_SIZE, Answer, ReceiverPolicy
+    from ._pdu import SubmitReq
+
+    # The receiver policy make_wsgi_app uses, so the answer is the one it would give.
+    policy = ReceiverPolicy(strict=args.strict, side=args.side)
+    data = _read(args.file)
+    content_type = args.content_type
+    if args.http or (not content_type and _looks_like_http(data)):
+        from ._http1 import parse_http
+
+        try:
+            http = parse_http(data)
+        except MM7Error as exc:
+            return policy.refusal(400, exc, data[:_SNIFF_SIZE])
+        data, content_type = http.body, http.content_type
+    sink = policy.body_sink(content_type, str(len(data)))
+    decoded = sink.feed(data) or sink.finish()
+    if isinstance(decoded, Answer):
+        return decoded
+    pending = policy.prepare(decoded)
+    if isinstance(pending, Answer):
+        return pending
+    if isinstance(decoded.pdu, SubmitReq):
+        return pending.result(decoded.response(message_id=os.urandom(8).hex()))
+    return pending.result(None)
+
+
 def _cmd_respond(args: argparse.Namespace) -> int:
-    from ._encoder import encode
-    from ._pdu import SubmitReq, SubmitRsp
-
-    try:
-        message = _decode_file(args)
-    except MM7Error as exc:
-        # What a server answers to what it cannot decode: a Fault with the status.
-        from ._message import Message
-        from ._pdu import RSErrorRsp, Status
-        from ._status import StatusCode
-
-        code = StatusCode(exc.status_code)
-        reply = Message(RSErrorRsp(status=Status.error(code, exc.message)), "")
-    else:
-        if isinstance(message.pdu, SubmitReq) and message.version.pdu_type(
-            SubmitRsp.WIRE_NAME
-        ).child("MessageID"):
-            reply = message.response(message_id=os.urandom(8).hex())
-        else:
-            reply = message.response()
-    encoded = encode(reply)
-    status = "HTTP/1.1 500 Internal Server Error" if reply.is_fault else "HTTP/1.1 200 OK"
-    sys.stdout.buffer.write(_http_text(status, encoded.headers, encoded.body))
+    answer = _respond(args)
+    headers = _profile(args).response_headers(answer.headers)
+    sys.stdout.buffer.write(_http_text(f"HTTP/1.1 {answer.status_line}", headers, answer.body))
     sys.stdout.flush()
     return 0
 
@@ -255,6 +295,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"python3 -m {__package__}",
         description="Encode and decode MM7 (3GPP TS 23.140) messages.",
+        epilog=(
+            "The JSON spec that encode reads (and decode --json writes) is described in"
+            " docs/cli.md, shipped in the source distribution."
+        ),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
@@ -281,15 +325,44 @@ def build_parser() -> argparse.ArgumentParser:
     decode.add_argument("--extract", metavar="DIR", help="write every content part to DIR")
     decode.set_defaults(run=_cmd_decode)
 
-    encode = commands.add_parser("encode", help="encode a message described in a JSON spec")
+    def profile(command: argparse.ArgumentParser) -> None:
+        from .profiles import PROFILES
+
+        command.add_argument(
+            "--profile",
+            metavar="NAME",
+            help=f"the peer's gateway profile ({', '.join(PROFILES)})",
+        )
+
+    encode = commands.add_parser(
+        "encode",
+        help="encode a message described in a JSON spec (format: docs/cli.md)",
+        epilog="The spec format is described in docs/cli.md.",
+    )
     encode.add_argument("spec", help="the JSON spec ('-': stdin)")
     encode.add_argument("-o", "--output", help="where to write the body (default: SPEC.mm7)")
     encode.add_argument("--http", action="store_true", help="write a whole HTTP POST request")
     encode.add_argument("--path", default="/mm7", help="request path for --http")
+    encode.add_argument("--host", default="localhost", help="Host header for --http")
+    encode.add_argument(
+        "--no-validate",
+        action="store_true",
+        help="write values as given, schema-valid or not (to pass decoded quirks through)",
+    )
+    profile(encode)
     encode.set_defaults(run=_cmd_encode)
 
-    respond = commands.add_parser("respond", help="print the HTTP response a server should send")
+    respond = commands.add_parser(
+        "respond", help="print the HTTP response a receiver (make_wsgi_app) would send"
+    )
     source(respond)
+    respond.add_argument(
+        "--side",
+        choices=("vasp", "relay"),
+        default="vasp",
+        help="which side answers: a VASP (VASPErrorRsp faults) or a relay (RSErrorRsp)",
+    )
+    profile(respond)
     respond.set_defaults(run=_cmd_respond)
 
     demo = commands.add_parser("demo", help="build, encode and decode a sample MMS")
@@ -302,7 +375,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        # The reader (head, less) has what it wanted. Point stdout at devnull so the
+        # interpreter's final flush does not report the pipe again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
     except MM7Error as exc:
         print(f"mm7codec: error: {exc}", file=sys.stderr)
         return 1

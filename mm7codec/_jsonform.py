@@ -1,11 +1,13 @@
 """Messages as plain JSON-able data and back: the CLI's ``--json`` and ``encode SPEC.json``.
 
-The shape follows the records: a PDU is ``{"pdu": wire name, "fields": {...}}``
-with snake_case field names; an address is ``{"number": "1555..."}`` (or
-``email`` / ``short_code``) plus its attributes, or a plain string for a
-number. Content is described as a tree of parts with sizes and types; for
-encoding, a list of part specs (``{"text": ...}``, ``{"file": path}``,
-``{"base64": ..., "content_type": ...}``) under ``"content"``.
+The format is documented in ``docs/cli.md``; what ``decode --json`` prints
+``encode`` takes back. A PDU is ``{"pdu": wire name, "fields": {...}}`` with
+snake_case field names; an address is ``{"number": "1555..."}`` (or ``email``
+/ ``short_code``) plus its attributes, or a plain string for a number.
+Content is a part, or a list of parts: ``{"text": ...}``, ``{"file": path}``,
+``{"base64": ..., "content_type": ...}`` or ``{"content_type":
+"multipart/...", "parts": [...]}``. Decoded leaves carry ``base64`` (the
+bytes) plus ``size``, ``sha256`` and a ``text`` preview that encode ignores.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import hashlib
 import os
 
 from ._errors import EncodeError
+from ._headers import parse_content_type
 from ._pdu import (
     ADDRESS_ELEMENTS,
     PDU_CLASSES,
@@ -61,32 +64,39 @@ def value_to_data(value: Any) -> Any:
     return str(value)
 
 
-def part_to_data(part: Part, *, preview: int = 0) -> Dict[str, Any]:
-    """A part tree: types, IDs, sizes, a digest of each body and its children."""
-    data: Dict[str, Any] = {"content_type": str(part.content_type)}
+def part_to_data(part: Part, *, preview: int = 0, data: bool = False) -> Dict[str, Any]:
+    """A part tree: types, IDs, sizes, a digest of each body and its children.
+
+    ``data`` adds each leaf's bytes as ``base64``, so the tree can be encoded again.
+    """
+    out: Dict[str, Any] = {"content_type": str(part.content_type)}
     if part.content_id is not None:
-        data["content_id"] = part.content_id
+        out["content_id"] = part.content_id
     if part.content_location is not None:
-        data["content_location"] = part.content_location
+        out["content_location"] = part.content_location
     if part.is_multipart:
-        data["parts"] = [part_to_data(p, preview=preview) for p in part.parts]
-        return data
-    data["size"] = part.size
+        out["parts"] = [part_to_data(p, preview=preview, data=data) for p in part.parts]
+        return out
+    out["size"] = part.size
     digest = hashlib.sha256()
     for chunk in part.iter_data():
         digest.update(chunk)
-    data["sha256"] = digest.hexdigest()
+    out["sha256"] = digest.hexdigest()
+    if data:
+        out["base64"] = base64.b64encode(part.data).decode("ascii")
     if preview and part.content_type.type == "text":
         charset = part.content_type.params.get("charset") or "utf-8"
         try:
-            data["text"] = part.data[: preview * 4].decode(charset, "replace")[:preview]
+            out["text"] = part.data[: preview * 4].decode(charset, "replace")[:preview]
         except (LookupError, UnicodeError, ValueError):
-            data["text"] = part.data[:preview].decode("latin-1")
-    return data
+            out["text"] = part.data[:preview].decode("latin-1")
+    return out
 
 
-def message_to_data(message: Message) -> Dict[str, Any]:
-    data: Dict[str, Any] = {
+def message_to_data(message: Message, *, data: bool = False) -> Dict[str, Any]:
+    """A message as JSON-able data; with ``data`` the content bytes too (then
+    :func:`message_from_spec` builds the same message back)."""
+    out: Dict[str, Any] = {
         "pdu": message.pdu.WIRE_NAME,
         "version": message.version.name,
         "mm7_version": message.mm7_version,
@@ -94,9 +104,9 @@ def message_to_data(message: Message) -> Dict[str, Any]:
         "fields": value_to_data(message.pdu),
     }
     if message.content is not None:
-        data["content"] = part_to_data(message.content, preview=200)
-    data["defects"] = [{"kind": d.kind, "detail": d.detail} for d in message.defects]
-    return data
+        out["content"] = part_to_data(message.content, preview=200, data=data)
+    out["defects"] = [{"kind": d.kind, "detail": d.detail} for d in message.defects]
+    return out
 
 
 # --- from a spec -------------------------------------------------------------------------------
@@ -163,28 +173,49 @@ def _field(name: str, data: Any) -> Any:
     return data
 
 
+_PART_OPTIONS = ("content_id", "content_location")
+
+
+def _part(item: Any) -> Part:
+    from ._part import Part
+
+    if not isinstance(item, dict):
+        raise EncodeError(f"a content item is an object, not {item!r}")
+    options = {k: item[k] for k in _PART_OPTIONS if k in item}
+    if "parts" in item:
+        ct, ok = parse_content_type(str(item.get("content_type") or "multipart/mixed"))
+        if not ok:
+            raise EncodeError(f"invalid content type {item.get('content_type')!r}")
+        # The writer draws its own boundary: the old one may not suit the new bytes.
+        params = {k: v for k, v in ct.params.items() if k != "boundary"}
+        children = item["parts"]
+        if not isinstance(children, list):
+            raise EncodeError(f"'parts' is a list of content items, not {children!r}")
+        return Part.multipart(ct.mime_type, [_part(c) for c in children], params=params, **options)
+    if "base64" in item:
+        # Before "text": a decoded leaf has both, and its "text" is only a preview.
+        try:
+            data = base64.b64decode(item["base64"], validate=True)
+        except (ValueError, TypeError) as exc:
+            raise EncodeError(f"bad base64 in content spec: {exc}") from None
+        return Part.bytes(data, item.get("content_type", "application/octet-stream"), **options)
+    if "text" in item:
+        return Part.text(item["text"], item.get("subtype", "plain"), **options)
+    if "file" in item:
+        return Part.file(item["file"], item.get("content_type"), **options)
+    raise EncodeError(
+        f"a content item needs text, file or base64 (parts for a multipart): {item!r}"
+    )
+
+
 def _content(spec: Any, smil: bool) -> Optional[Part]:
     from ._part import Part
 
     if spec is None:
         return None
-    parts = []
-    for item in spec if isinstance(spec, list) else [spec]:
-        options = {k: item[k] for k in ("content_id", "content_location") if k in item}
-        if "text" in item:
-            parts.append(Part.text(item["text"], item.get("subtype", "plain"), **options))
-        elif "file" in item:
-            parts.append(Part.file(item["file"], item.get("content_type"), **options))
-        elif "base64" in item:
-            try:
-                data = base64.b64decode(item["base64"], validate=True)
-            except ValueError as exc:
-                raise EncodeError(f"bad base64 in content spec: {exc}") from None
-            parts.append(
-                Part.bytes(data, item.get("content_type", "application/octet-stream"), **options)
-            )
-        else:
-            raise EncodeError(f"a content item needs text, file or base64: {item!r}")
+    if isinstance(spec, dict) and not smil:
+        return _part(spec)
+    parts = [_part(item) for item in (spec if isinstance(spec, list) else [spec])]
     if len(parts) == 1 and not smil:
         return parts[0]
     if smil:
@@ -192,6 +223,12 @@ def _content(spec: Any, smil: bool) -> Optional[Part]:
 
         return presentation(parts)
     return Part.multipart("mixed", parts)
+
+
+#: Top-level keys of a spec; "defects" (from decode --json) is read and ignored.
+_SPEC_KEYS = frozenset(
+    {"pdu", "version", "mm7_version", "transaction_id", "fields", "content", "smil", "defects"}
+)
 
 
 def message_from_spec(spec: Dict[str, Any]) -> Message:
@@ -204,6 +241,9 @@ def message_from_spec(spec: Dict[str, Any]) -> Message:
 
     if not isinstance(spec, dict):
         raise EncodeError("the spec must be a JSON object")
+    unknown = sorted(set(spec) - _SPEC_KEYS)
+    if unknown:
+        raise EncodeError(f"unknown spec keys {unknown}; known: {', '.join(sorted(_SPEC_KEYS))}")
     name = spec.get("pdu", "")
     cls = PDU_CLASSES.get(name) or next(
         (c for c in PDU_CLASSES.values() if c.__name__ == name), None

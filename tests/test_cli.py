@@ -146,7 +146,9 @@ def test_encode_spec_with_every_kind_of_field(
     spec_path = tmp_path / "spec.json"
     spec_path.write_text(json.dumps(spec), encoding="utf-8")
     output = tmp_path / "out.mm7"
-    code, out, _ = run(capsysbinary, "encode", str(spec_path), "-o", str(output))
+    code, _, err = run(capsysbinary, "encode", str(spec_path), "-o", str(output))
+    assert code == 1 and "extension {urn:x}Extra" in err  # not in the schema: strict refuses
+    code, out, _ = run(capsysbinary, "encode", "--no-validate", str(spec_path), "-o", str(output))
     assert code == 0
     headers = dict(line.split(": ", 1) for line in out.splitlines())
     message = mm7.decode(output.read_bytes(), headers["Content-Type"])
@@ -219,3 +221,248 @@ def test_summary_truncates_long_text() -> None:
     text = summary(message)
     assert "text/plain  500 bytes" in text
     assert ("...'" not in text and "'..." in text) or "..." in text
+
+
+# --- decode --json is a spec encode takes back --------------------------------------------------
+
+
+def _tree(part: mm7.Part | None) -> object:
+    """What must survive the round trip: types (boundary aside), IDs, bytes."""
+    if part is None:
+        return None
+    ct = part.content_type
+    params = sorted((k.lower(), v) for k, v in ct.params.items() if k.lower() != "boundary")
+    if part.is_multipart:
+        return (ct.mime_type, params, part.content_id, [_tree(p) for p in part.parts])
+    return (ct.mime_type, params, part.content_id, part.content_location, part.data)
+
+
+# Details as plain text is what gateways send, but the schema has it element-only:
+# strict encode refuses it, --no-validate passes it through (docs/cli.md).
+NOT_SCHEMA_VALID = {"fault-rserror.http": "Details"}
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.http")))
+def test_decode_json_round_trips_through_encode(
+    capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path, example: str
+) -> None:
+    source = EXAMPLES / example
+    original = mm7.decode_http(source.read_bytes())
+    code, out, _ = run(capsysbinary, "decode", "--json", str(source))
+    assert code == 0
+    spec = tmp_path / "spec.json"
+    spec.write_text(out, encoding="utf-8")
+    body = tmp_path / "body.mm7"
+    options = ["encode", str(spec), "-o", str(body)]
+    if example in NOT_SCHEMA_VALID:
+        code, _, err = run(capsysbinary, *options)
+        assert code == 1 and NOT_SCHEMA_VALID[example] in err
+        options.append("--no-validate")
+    code, out, _ = run(capsysbinary, *options)
+    assert code == 0
+    headers = dict(line.split(": ", 1) for line in out.splitlines())
+    again = mm7.decode(body.read_bytes(), headers["Content-Type"])
+    assert again.pdu == original.pdu
+    assert (again.transaction_id, again.version, again.mm7_version) == (
+        original.transaction_id,
+        original.version,
+        original.mm7_version,
+    )
+    assert _tree(again.content) == _tree(original.content)
+    assert again.defects == ()
+
+
+# --- pipes, HTTP output, profiles, respond as the WSGI app ----------------------------------------
+
+
+def test_closed_pipe_ends_quietly_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written
+    stdout = io.TextIOWrapper(io.FileIO(write_end, "w"), encoding="utf-8")
+    monkeypatch.setattr("sys.stdout", stdout)
+    assert main(["demo"]) == 141
+    stdout.close()
+
+
+def test_closed_pipe_ends_quietly_as_a_command() -> None:
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head -3` having exited: every write meets EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "mm7codec", "demo"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            cwd=REPO,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == b""
+    assert done.returncode == 141
+
+
+def _spec(tmp_path: Path, spec: dict[str, object]) -> str:
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    return str(path)
+
+
+SENDER = {"vasp_id": "KEY"}
+SUBMIT = {
+    "pdu": "SubmitReq",
+    "transaction_id": "tx-h",
+    "fields": {"sender_identification": SENDER, "recipients": ["+1 555 319 9144"]},
+}
+
+
+def test_encode_http_request_has_host_and_soap_action(
+    capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path
+) -> None:
+    output = tmp_path / "req.http"
+    spec = _spec(tmp_path, SUBMIT)
+    args = ["encode", spec, "--http", "--host", "127.0.0.1:8080", "-o", str(output)]
+    code, out, _ = run(capsysbinary, *args)
+    assert code == 0
+    head, _, body = output.read_bytes().partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    assert lines[0] == "POST /mm7 HTTP/1.1"
+    assert "Host: 127.0.0.1:8080" in lines
+    assert 'SOAPAction: ""' in lines
+    assert f"Content-Length: {len(body)}" in lines
+    assert "Host: 127.0.0.1:8080" in out.splitlines()
+    assert mm7.decode_http(output.read_bytes()).transaction_id == "tx-h"
+
+
+def test_encode_with_a_profile(capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path) -> None:
+    spec = _spec(tmp_path, SUBMIT)
+    out_path = str(tmp_path / "o")
+    code, _, err = run(capsysbinary, "encode", spec, "--profile", "sinch", "-o", out_path)
+    assert code == 1 and "normalize_number" in err and err.count("\n") == 1
+    fields = {"sender_identification": SENDER, "recipients": ["15553199144"]}
+    fixed = _spec(tmp_path, {**SUBMIT, "fields": fields})
+    code, out, _ = run(capsysbinary, "encode", fixed, "--profile", "sinch", "-o", out_path)
+    assert code == 0
+    ns = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4"
+    assert f'SOAPAction: "{ns}"' in out.splitlines()
+    code, out, _ = run(capsysbinary, "encode", fixed, "--profile", "nowsms", "-o", out_path)
+    assert code == 0
+    assert mm7.decode(Path(out_path).read_bytes(), "text/xml").mm7_version == "5.3.0"
+    code, _, err = run(capsysbinary, "encode", fixed, "--profile", "kannel", "-o", out_path)
+    assert code == 1 and "unknown profile 'kannel'" in err
+
+
+def test_encode_of_a_response_has_no_soap_action(
+    capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path
+) -> None:
+    output = tmp_path / "rsp.http"
+    for wire, status_line in (("SubmitRsp", "HTTP/1.1 200 OK"), ("RSErrorRsp", "HTTP/1.1 500")):
+        fields: dict[str, object] = {"status": 1000 if wire == "SubmitRsp" else 2007}
+        if wire == "SubmitRsp":
+            fields["message_id"] = "m-1"
+        else:
+            fields["fault_code"] = "Client"
+        spec = _spec(tmp_path, {"pdu": wire, "transaction_id": "tx-r", "fields": fields})
+        code, out, _ = run(capsysbinary, "encode", spec, "--http", "-o", str(output))
+        assert code == 0
+        head = output.read_bytes().split(b"\r\n\r\n", 1)[0].decode("latin-1")
+        assert head.startswith(status_line)
+        assert "soapaction" not in head.lower() and "SOAPAction" not in out
+        assert "Host:" not in head
+        assert type(mm7.decode_http(output.read_bytes()).pdu).__name__ == wire
+
+
+def _wsgi_answer(body: bytes, content_type: str, side: str) -> tuple[str, bytes]:
+    import io
+
+    from mm7codec.http import make_wsgi_app
+
+    app = make_wsgi_app(lambda message: None, side=side)
+    seen: list[str] = []
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": content_type,
+        "CONTENT_LENGTH": str(len(body)),
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+    }
+    chunks = app(environ, lambda status, headers: seen.append(status))  # type: ignore[arg-type,return-value]
+    return seen[0], b"".join(chunks)
+
+
+@pytest.mark.parametrize("side", ["vasp", "relay"])
+def test_respond_to_garbage_answers_like_the_wsgi_app(
+    capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path, side: str
+) -> None:
+    path = tmp_path / "garbage.xml"
+    path.write_bytes(b"<not-soap/>")
+    args = ["respond", "--content-type", "text/xml", "--side", side, str(path)]
+    code, out, _ = run(capsysbinary, *args)
+    assert code == 0
+    reply = mm7.decode_http(out.encode("utf-8"))
+    assert reply.transaction_id == "unknown"
+    expected = mm7.VASPErrorRsp if side == "vasp" else mm7.RSErrorRsp
+    assert isinstance(reply.pdu, expected)
+    status, body = _wsgi_answer(b"<not-soap/>", "text/xml", side)
+    assert out.startswith(f"HTTP/1.1 {status}\r\n")
+    assert out.encode("utf-8").endswith(body)
+    assert "soapaction" not in out.lower()
+
+
+def test_respond_to_a_submit_gives_a_message_id(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    args = ["respond", "--side", "relay", "--profile", "sinch"]
+    code, out, _ = run(capsysbinary, *args, str(EXAMPLES / "submit-mt-smil.http"))
+    assert code == 0 and out.startswith("HTTP/1.1 200 OK\r\n")
+    reply = mm7.decode_http(out.encode("utf-8"))
+    assert isinstance(reply.pdu, mm7.SubmitRsp) and reply.pdu.message_id
+    assert "soapaction" not in out.lower()
+
+
+def test_respond_to_a_cut_body_is_not_1000(
+    capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path
+) -> None:
+    whole = (EXAMPLES / "deliver-mo-picture.http").read_bytes()
+    head, _, rest = whole.partition(b"\r\n\r\n")
+    content_type = next(
+        line.split(b":", 1)[1].strip().decode()
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-type:")
+    )
+    cut_request = tmp_path / "cut.http"
+    cut_request.write_bytes(whole[:-40])  # shorter than its Content-Length
+    cut_body = tmp_path / "cut.body"
+    cut_body.write_bytes(rest[:-40])  # a multipart without its close delimiter
+    for args in ([str(cut_request)], ["--content-type", content_type, str(cut_body)]):
+        code, out, _ = run(capsysbinary, "respond", *args)
+        assert code == 0
+        # What make_wsgi_app answers: never 1000, a 3000 Fault the gateway resends on.
+        assert out.startswith("HTTP/1.1 500 ")
+        reply = mm7.decode_http(out.encode("utf-8"))
+        assert reply.status is not None and int(reply.status.code) == 3000
+        assert reply.transaction_id == "relay-7781-0042"  # sniffed from what came
+
+
+def test_respond_to_a_broken_http_head_is_400(
+    capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path
+) -> None:
+    path = tmp_path / "broken.http"
+    path.write_bytes(b"POST /mm7 HTTP/1.1\r\nContent-Length: x\r\n\r\n<a/>")
+    code, out, _ = run(capsysbinary, "respond", "--http", str(path))
+    assert code == 0 and out.startswith("HTTP/1.1 400 ")
+    assert mm7.decode_http(out.encode("utf-8")).transaction_id == "unknown"
+
+
+def test_help_points_to_the_spec_document(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "docs/cli.md" in capsysbinary.readouterr().out.decode()
+    with pytest.raises(SystemExit):
+        main(["encode", "--help"])
+    assert "docs/cli.md" in capsysbinary.readouterr().out.decode()

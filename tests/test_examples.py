@@ -27,6 +27,7 @@ from mm7codec import (
     RSErrorRsp,
     SubmitReq,
     SubmitRsp,
+    VASPErrorRsp,
     decode,
     decode_http,
     encode,
@@ -294,7 +295,9 @@ def test_cli_respond_to_garbage_is_a_fault(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(b"HTTP/1.1 500 ")
     reply = decode_http(result.stdout)
-    assert isinstance(reply.pdu, RSErrorRsp)
+    # As make_wsgi_app (side="vasp" by default) answers: VASPErrorRsp, TransactionID "unknown".
+    assert isinstance(reply.pdu, VASPErrorRsp)
+    assert reply.transaction_id == "unknown"
     assert reply.is_fault
     assert int(reply.pdu.status.code) == 4004
 
