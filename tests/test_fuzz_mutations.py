@@ -4,10 +4,13 @@ Valid messages come from two places: the ``examples/*.http`` vectors and message
 from ``pdu_strategies.messages()`` (every PDU of every version), encoded, some with
 content. Each test applies one family of mutations (bytes, truncation, insertion, splice,
 boundaries, part headers and the Content-Type label, XML structure and namespaces), then
-decodes the result whole, through a ``Decoder`` fed in drawn chunk sizes, and (for the
-examples) as a whole HTTP message through ``decode_http``. Any exception other than an
+decodes the result whole, through a ``Decoder`` fed in drawn chunk sizes, one byte at a
+time, and as a whole HTTP message through ``decode_http``. Any exception other than an
 :class:`MM7Error` fails the test, and so does one input taking more than 5 s (a hang
-detector, not a benchmark). The CI profile derandomizes Hypothesis, so runs are repeatable.
+detector, not a benchmark). Whole, chunked and byte-wise feeding must end alike: the same
+message, or the same error class and status code (issue 13: one owner per limit, so the
+feeding never picks the error). The CI profile derandomizes Hypothesis, so runs are
+repeatable.
 """
 
 from __future__ import annotations
@@ -85,6 +88,18 @@ def _swallow(func: Callable[[], object]) -> None:
         func()
 
 
+def _outcome(func: Callable[[], Message]) -> Tuple[object, ...]:
+    """("message", message) or ("error", class name, status code); anything else escapes."""
+    try:
+        return ("message", func())
+    except MM7Error as exc:
+        return ("error", type(exc).__name__, int(exc.status_code))
+
+
+#: Longer bodies go byte-wise in 7-byte pieces: the same paths, fewer calls.
+BYTEWISE_MAX = 8192
+
+
 def check(data: Any, label: Optional[str], body: bytes) -> None:
     """Decode ``body`` every way; only MM7Error may escape, each way within the time bound."""
     sizes = data.draw(st.lists(st.integers(1, 700), min_size=1, max_size=8), label="chunks")
@@ -101,6 +116,13 @@ def check(data: Any, label: Optional[str], body: bytes) -> None:
             k += 1
         return decoder.close()
 
+    def bytewise() -> Message:
+        decoder = Decoder(label, strict=strict, limits=limits)
+        step = 1 if len(body) <= BYTEWISE_MAX else 7
+        for i in range(0, len(body), step):
+            decoder.feed(body[i : i + step])
+        return decoder.close()
+
     def http() -> Message:
         head = (
             f"POST /mm7 HTTP/1.1\r\nContent-Type: {label}\r\n" if label else "POST / HTTP/1.1\r\n"
@@ -108,16 +130,24 @@ def check(data: Any, label: Optional[str], body: bytes) -> None:
         raw = head.encode("utf-8") + b"Content-Length: %d\r\n\r\n" % len(body) + body
         return decode_http(raw, strict=strict, limits=limits)
 
-    ways: List[Callable[[], object]] = [
-        lambda: decode(body, label, strict=strict, limits=limits),
-        chunked,
-        http,
+    feedings: List[Tuple[str, Callable[[], Message]]] = [
+        ("whole", lambda: decode(body, label, strict=strict, limits=limits)),
+        ("chunked", chunked),
+        ("byte-wise", bytewise),
     ]
-    for way in ways:
+    outcomes = []
+    for name, feeding in feedings:
         start = time.perf_counter()
-        _swallow(way)
+        outcomes.append((name, _outcome(feeding)))
         elapsed = time.perf_counter() - start
-        assert elapsed < TIME_BOUND, f"{elapsed:.1f} s for {len(body)} bytes"
+        assert elapsed < TIME_BOUND, f"{name}: {elapsed:.1f} s for {len(body)} bytes"
+    whole = outcomes[0][1]
+    for name, outcome in outcomes[1:]:
+        assert outcome == whole, f"fed whole: {whole[:3]}; fed {name}: {outcome[:3]}"
+    start = time.perf_counter()
+    _swallow(http)
+    elapsed = time.perf_counter() - start
+    assert elapsed < TIME_BOUND, f"decode_http: {elapsed:.1f} s for {len(body)} bytes"
 
 
 # -- mutation helpers ----------------------------------------------------------------------------

@@ -16,7 +16,10 @@ mode 2 it is a whole HTTP message.
 
 :func:`check_one` raises :class:`Escape` when anything other than an
 ``MM7Error`` leaves the API (or an ``MM7Error`` that is not a ``DecodeError``
-leaves a decoder), :class:`Hang` when one input runs longer than
+leaves a decoder), :class:`Disagreement` when the body of a mode 0, 1 or 3
+input fed whole, one byte at a time and in the seed's random chunks does not
+end alike (the same message, or the same error class and status code; see
+:func:`compare_feedings`), :class:`Hang` when one input runs longer than
 ``time_limit`` seconds of CPU time (an ``ITIMER_VIRTUAL`` timer, so it does
 not disturb the ``SIGALRM`` that libFuzzer's own wall-clock ``-timeout`` uses;
 that one also catches time spent inside a single C call).
@@ -76,6 +79,15 @@ class Hang(AssertionError):
     """One input ran longer than the time limit."""
 
 
+class Disagreement(AssertionError):
+    """The same body fed whole, byte-wise or in chunks ended differently."""
+
+
+#: Bodies longer than this are fed in 7-byte pieces instead of one byte at a time
+#: (the same code paths, a tenth of the calls): inputs stay fast to check.
+BYTEWISE_MAX = 8192
+
+
 def make_input(mode: int, payload: bytes, *, flags: int = 0, seed: int = 0) -> bytes:
     """The fuzz input that runs ``payload`` in ``mode``."""
     return bytes((mode, flags, (seed >> 8) & 255, seed & 255)) + payload
@@ -121,6 +133,63 @@ def run_input(data: bytes) -> Optional[mm7codec.Message]:
     return decoder.close()
 
 
+def feeding_outcome(
+    body: bytes,
+    label: Optional[str],
+    chunks: Iterator[bytes],
+    *,
+    strict: bool,
+    limits: Optional[Limits],
+) -> Tuple[object, ...]:
+    """How one feeding ends: ("message", message) or ("error", class name, status code)."""
+    decoder = Decoder(label, strict=strict, limits=limits)
+    try:
+        for chunk in chunks:
+            decoder.feed(chunk)
+        message = decoder.close()
+    except MM7Error as exc:
+        return ("error", type(exc).__name__, int(exc.status_code))
+    return ("message", message)
+
+
+def compare_feedings(data: bytes) -> None:
+    """Whole, byte-wise and seeded random chunks of a body-mode input end alike.
+
+    Raises:
+        Disagreement: two feedings ended differently.
+    """
+    mode, flags, seed, payload = split_input(data)
+    if mode == MODE_HTTP:
+        return  # decode_http takes whole captures only
+    limits = SMALL_LIMITS if flags & FLAG_SMALL_LIMITS else None
+    strict = mode == MODE_STRICT
+    label, body = _split_body(payload)
+    step = 1 if len(body) <= BYTEWISE_MAX else 7
+    feedings = {
+        "whole": iter((body,)),
+        "byte-wise": (body[i : i + step] for i in range(0, len(body), step)),
+        "chunks": chunks_of(body, seed),
+    }
+    outcomes = {
+        name: feeding_outcome(body, label, chunks, strict=strict, limits=limits)
+        for name, chunks in feedings.items()
+    }
+    whole = outcomes["whole"]
+    for name, other in outcomes.items():
+        if other != whole:
+            raise Disagreement(
+                f"fed whole: {_shown(whole)}; fed {name}: {_shown(other)} (input {data[:200]!r})"
+            )
+
+
+def _shown(outcome: Tuple[object, ...]) -> str:
+    if outcome[0] == "error":
+        return f"{outcome[1]} {outcome[2]}"
+    message = outcome[1]
+    assert isinstance(message, mm7codec.Message)
+    return f"{type(message.pdu).__name__} {message.transaction_id!r}"
+
+
 def _reencode(message: mm7codec.Message) -> None:
     """encode() of a decoded message, and decode() of that, raise only MM7Error."""
     for validate in (True, False):
@@ -144,7 +213,7 @@ def _guarded(func: Callable[[], object], what: str, data: bytes) -> object:
             # StatusError out of a decoder would give the peer the wrong status).
             raise Escape(f"{type(exc).__name__} from decode: {exc} (input {data[:200]!r})") from exc
         return None
-    except (Hang, KeyboardInterrupt):
+    except (Hang, Disagreement, KeyboardInterrupt):
         raise
     except Exception as exc:
         raise Escape(
@@ -165,6 +234,7 @@ def check_one(data: bytes, *, time_limit: float = 2.0) -> None:
         _, flags, _, _ = split_input(data)
         if isinstance(message, mm7codec.Message) and flags & FLAG_REENCODE:
             _guarded(lambda: _reencode(message), "encode", data)
+        _guarded(lambda: compare_feedings(data), "decode", data)
     finally:
         signal.setitimer(signal.ITIMER_VIRTUAL, 0)
         signal.signal(signal.SIGVTALRM, previous)

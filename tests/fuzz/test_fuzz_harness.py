@@ -116,3 +116,43 @@ def test_atheris_short_run(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Done 1500 runs" in result.stderr or "Done 1500" in result.stderr
+
+
+def test_feedings_are_compared_and_a_disagreement_is_reported(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seeds = [p.read_bytes() for p in harness.corpus_files()]
+    body_seeds = [s for s in seeds if harness.split_input(s)[0] != harness.MODE_HTTP]
+    compared = 0
+    for data in body_seeds:
+        harness.compare_feedings(data)  # the seeds agree
+        compared += 1
+    assert compared >= 40
+    real = harness.feeding_outcome
+
+    def chunk_sensitive(body: bytes, label: object, chunks: object, **kw: object) -> object:
+        pieces = list(chunks)  # type: ignore[call-overload]
+        if len(pieces) > 1:
+            return ("error", "DecodeError", 2004)
+        return real(body, label, iter(pieces), **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(harness, "feeding_outcome", chunk_sensitive)
+    with pytest.raises(harness.Disagreement, match="fed byte-wise: DecodeError 2004"):
+        harness.check_one(body_seeds[0])
+
+
+def test_limit_outcome_does_not_depend_on_feeding() -> None:
+    # Issue 13: over max_message_size with a bare LF early on, strict mode; whole it
+    # used to be LimitExceededError, byte-wise DecodeError.
+    body = b"--b\nContent-Type: text/plain\n\n" + b"x" * (70 << 10) + b"\n--b--\n"
+    label = 'multipart/related; boundary="b"'
+    for mode in (harness.MODE_DECODE, harness.MODE_CHUNKED, harness.MODE_STRICT):
+        data = harness.make_input(
+            mode, harness.body_payload(body, label), flags=harness.FLAG_SMALL_LIMITS, seed=5
+        )
+        harness.compare_feedings(data)
+    strict = harness.make_input(
+        harness.MODE_STRICT, harness.body_payload(body, label), flags=harness.FLAG_SMALL_LIMITS
+    )
+    with pytest.raises(MM7Error, match="bare-lf"):
+        harness.run_input(strict)
