@@ -423,6 +423,8 @@ def soak(args: argparse.Namespace, kind: str) -> Dict[str, Any]:
         "p50_ms": round(percentile(latencies, 0.50) * 1000, 1),
         "p99_ms": round(percentile(latencies, 0.99) * 1000, 1),
         "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+        "over_1s": sum(1 for value in latencies if value > 1.0),
+        "acked_per_s": round(len(tally.acked) / elapsed, 1),
         "slow_acked": tally.slow_acked,
         "slow_failed": dict(tally.slow_failed),
         "rss_mb": [round(value, 1) for value in rss],
@@ -453,7 +455,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             f"acked {result['acked']}/{result['messages']}  lost {result['lost']}  "
             f"duplicates {result['duplicates']}  "
             f"p50 {result['p50_ms']:.0f} ms  p99 {result['p99_ms']:.0f} ms  "
-            f"max {result['max_ms']:.0f} ms  slow acked {result['slow_acked']} "
+            f"max {result['max_ms']:.0f} ms  over 1 s {result['over_1s']}  "
+            f"{result['acked_per_s']:.0f}/s  slow acked {result['slow_acked']} "
             f"failed {sum(result['slow_failed'].values())}  attempts {result['attempts']}  "
             f"RSS MB {result['rss_mb']}",
             flush=True,
