@@ -11,7 +11,10 @@ on 127.0.0.1 by default:
 - :meth:`GatewaySimulator.deliver` POSTs a ``DeliverReq`` /
   ``DeliveryReportReq`` to your receiver and retries, as a gateway does, until
   it gets HTTP 200 with the matching ``...Rsp``, the same TransactionID and
-  status 1000 within 10 seconds, at most ``max_attempts`` times.
+  status 1000 within 10 seconds, at most ``max_attempts`` times; with
+  ``fault=`` (:class:`Fault`) it cuts the body, drops the connection mid-body,
+  trickles the body or delivers the same TransactionID twice, the faults a
+  receiver must survive without losing or acknowledging a partial message.
 
 Example::
 
@@ -28,11 +31,13 @@ from __future__ import annotations
 import collections
 import itertools
 import queue
+import socket
 import socketserver
 import ssl
 import sys
 import threading
 import time
+import urllib.parse
 from typing import (
     TYPE_CHECKING,
     Any,
@@ -47,7 +52,17 @@ from typing import (
 )
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from ._encoder import encode
 from ._errors import MM7Error
+from ._exchange import (
+    Deadline,
+    ReplyReader,
+    basic_auth_header,
+    interpret_reply,
+    request_head,
+    request_headers,
+    transport_failure,
+)
 from ._limits import Limits
 from ._message import Message
 from ._pdu import RESPONSE_FOR, DeliverReq, DeliveryReportReq, ReadReplyReq, SubmitReq
@@ -60,7 +75,7 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
-__all__ = ["Attempt", "DeliveryResult", "GatewaySimulator", "ServerThread"]
+__all__ = ["Attempt", "DeliveryResult", "Fault", "GatewaySimulator", "ServerThread"]
 
 #: What a gateway allows a receiver to answer in (Sinch: 10 seconds).
 ANSWER_DEADLINE = 10.0
@@ -190,6 +205,58 @@ class DeliveryResult(NamedTuple):
     @property
     def last(self) -> Attempt:
         return self.attempts[-1]
+
+
+class Fault(NamedTuple):
+    """A fault :meth:`GatewaySimulator.deliver` injects, to test a receiver against.
+
+    Build one with a constructor below. A receiver keeping the contract
+    answers a ``cut`` or ``drop`` with anything but 1000 and never hands it to
+    its handler (the gateway resends the whole message next), takes a
+    ``slow`` body like any other, and answers each ``duplicate`` with 1000
+    (acting once is its dedupe's job).
+    """
+
+    kind: str
+    offset: int = 0
+    chunk: int = 0
+    interval: float = 0.0
+    copies: int = 0
+
+    @classmethod
+    def cut(cls, offset: int) -> Fault:
+        """The body ends after ``offset`` bytes, under a Content-Length that says so.
+
+        What a receiver sees when a proxy forwards a body its client stopped
+        sending, or a chunked body that was terminated early.
+        """
+        return cls("cut", offset=_at_least(0, offset, "offset"))
+
+    @classmethod
+    def drop(cls, offset: int) -> Fault:
+        """The connection closes after ``offset`` body bytes of the declared length."""
+        return cls("drop", offset=_at_least(0, offset, "offset"))
+
+    @classmethod
+    def duplicate(cls, copies: int = 2) -> Fault:
+        """The accepted message is delivered ``copies`` times in all, same TransactionID."""
+        return cls("duplicate", copies=_at_least(2, copies, "copies"))
+
+    @classmethod
+    def slow(cls, chunk: int = 64, interval: float = 0.05) -> Fault:
+        """The body trickles: ``chunk`` bytes, then ``interval`` seconds, and so on.
+
+        The attempt's ``timeout`` still bounds the whole exchange.
+        """
+        if not interval >= 0:
+            raise ValueError(f"interval must be >= 0, not {interval!r}")
+        return cls("slow", chunk=_at_least(1, chunk, "chunk"), interval=interval)
+
+
+def _at_least(low: int, value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, not {value!r}")
+    return value
 
 
 class _Failure(NamedTuple):
@@ -329,6 +396,7 @@ class GatewaySimulator(_Service):
         max_attempts: int = 5,
         retry_delay: float = DEFAULT_RETRY_DELAY,
         timeout: float = ANSWER_DEADLINE,
+        fault: Optional[Fault] = None,
     ) -> DeliveryResult:
         """POST ``message`` to ``receiver_url`` until it is accepted, as a gateway does.
 
@@ -337,24 +405,43 @@ class GatewaySimulator(_Service):
         the simulator waits ``retry_delay`` seconds (a retry schedule; a
         gateway waits minutes) and tries again, ``max_attempts`` times in all.
         :meth:`stop` cuts the waiting short.
+
+        ``fault`` (a :class:`Fault`) misbehaves on purpose: ``cut``, ``drop``
+        and ``slow`` shape the first attempt (over http:// only), and the
+        resends that follow are whole, as a gateway's are; ``duplicate``
+        delivers the accepted message again. Every try is in the result.
+
+        Raises:
+            ValueError: ``message`` is not a request, or ``fault`` does not
+                fit it (a cut at or past the body's end, an https URL).
         """
         expected = RESPONSE_FOR.get(type(message.pdu))
         if expected is None:
             raise ValueError(f"{message.pdu.WIRE_NAME} is not a request")
+        shaped = fault if fault is not None and fault.kind != "duplicate" else None
         attempts: List[Attempt] = []
         with Client(receiver_url, auth=auth, timeout=timeout) as client:
             for number in range(1, max_attempts + 1):
                 if number > 1 and self._stopping.wait(retry_delay):
                     break
-                attempt = self._attempt(client, number, message, expected, timeout)
+                if number == 1 and shaped is not None:
+                    attempt = self._raw_attempt(
+                        receiver_url, auth, message, expected, timeout, shaped
+                    )
+                else:
+                    attempt = self._attempt(client, number, message, expected, timeout)
                 attempts.append(attempt)
                 if attempt.ok:
                     break
+            if fault is not None and fault.kind == "duplicate" and attempts[-1].ok:
+                for _ in range(fault.copies - 1):
+                    number = len(attempts) + 1
+                    attempts.append(self._attempt(client, number, message, expected, timeout))
         return DeliveryResult(tuple(attempts))
 
-    @staticmethod
+    @classmethod
     def _attempt(
-        client: Client, number: int, message: Message, expected: type, timeout: float
+        cls, client: Client, number: int, message: Message, expected: type, timeout: float
     ) -> Attempt:
         started = time.monotonic()
         try:
@@ -367,10 +454,24 @@ class GatewaySimulator(_Service):
             status = getattr(exc, "http_status", None)
             return Attempt(number, status, None, exc, elapsed, False, str(exc))
         elapsed = time.monotonic() - started
-        reply = exchange.message
+        return cls._judge(
+            number, exchange.http_status, exchange.message, message, expected, elapsed, timeout
+        )
+
+    @staticmethod
+    def _judge(
+        number: int,
+        http_status: int,
+        reply: Message,
+        message: Message,
+        expected: type,
+        elapsed: float,
+        timeout: float,
+    ) -> Attempt:
+        """The gateway's verdict on one answer."""
         code = reply.status.code if reply.status is not None else None
-        if exchange.http_status != 200:
-            reason = f"HTTP {exchange.http_status}"
+        if http_status != 200:
+            reason = f"HTTP {http_status}"
         elif not isinstance(reply.pdu, expected):
             reason = f"answered by {reply.pdu.WIRE_NAME}, not {expected.__name__}"
         elif reply.transaction_id != message.transaction_id:
@@ -381,4 +482,76 @@ class GatewaySimulator(_Service):
             reason = f"answered after {elapsed:.1f} s"
         else:
             reason = ""
-        return Attempt(number, exchange.http_status, reply, None, elapsed, not reason, reason)
+        return Attempt(number, http_status, reply, None, elapsed, not reason, reason)
+
+    def _raw_attempt(
+        self,
+        url: str,
+        auth: Optional[Auth],
+        message: Message,
+        expected: type,
+        timeout: float,
+        fault: Fault,
+    ) -> Attempt:
+        """Attempt 1 written by hand over a socket, shaped by ``fault``."""
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"faults are injected over http:// only, not {url!r}")
+        host, port = parts.hostname, parts.port or 80
+        encoded = encode(message)
+        body = encoded.body
+        if fault.kind in ("cut", "drop") and fault.offset >= len(body):
+            raise ValueError(f"{fault} does not cut a {len(body)}-byte body")
+        authorization = None if auth is None else basic_auth_header(*auth)
+        headers = request_headers(encoded, host=parts.netloc, authorization=authorization)
+        if fault.kind == "cut":
+            # What a proxy forwards when its client stopped short: a matching length.
+            body = body[: fault.offset]
+            headers = [(n, str(len(body)) if n == "Content-Length" else v) for n, v in headers]
+        headers.append(("Connection", "close"))
+        target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        head = request_head(target, headers)
+        deadline = Deadline(timeout)
+        started = time.monotonic()
+        stage = "connect"
+        reader = ReplyReader()
+        try:
+            with socket.create_connection((host, port), timeout=timeout) as sock:
+                stage = "send"
+                sock.sendall(head)
+                if fault.kind == "drop":
+                    sock.sendall(body[: fault.offset])
+                    raise ConnectionAbortedError(
+                        f"dropped by the simulator after {fault.offset} of {len(body)} bytes"
+                    )
+                step = fault.chunk if fault.kind == "slow" else max(1, len(body))
+                for start in range(0, len(body), step):
+                    if start and self._stopping.wait(fault.interval):
+                        raise ConnectionAbortedError("the simulator was stopped")
+                    if deadline.expired:
+                        raise socket.timeout("deadline passed")
+                    sock.settimeout(max(deadline.remaining(), 1e-3))
+                    sock.sendall(body[start : start + step])
+                stage = "wait"
+                while not reader.complete:
+                    sock.settimeout(max(deadline.remaining(), 1e-3))
+                    data = sock.recv(1 << 16)
+                    if not data:
+                        reader.eof()
+                        break
+                    stage = "read"
+                    reader.feed(data)
+                if not reader.complete:
+                    raise ConnectionError("answer cut short" if reader.started else "no answer")
+            reply = interpret_reply(reader.status, reader.headers, reader.body, message)
+        except OSError as exc:
+            error: MM7Error = transport_failure(stage, exc, host=host, port=port, timeout=timeout)
+            elapsed = time.monotonic() - started
+            return Attempt(1, None, None, error, elapsed, False, str(error))
+        except ResponseMismatchError as exc:
+            reply = exc.reply
+        except MM7Error as exc:
+            elapsed = time.monotonic() - started
+            return Attempt(1, reader.status or None, None, exc, elapsed, False, str(exc))
+        elapsed = time.monotonic() - started
+        return self._judge(1, reader.status, reply, message, expected, elapsed, timeout)
