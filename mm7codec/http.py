@@ -47,6 +47,7 @@ from typing import (
 )
 
 from ._encoder import encode
+from ._errors import DecodeError, LimitExceededError
 from ._exchange import (
     Answer,
     Deadline,
@@ -310,6 +311,12 @@ class Client:
                 stage = "wait" if complete else "send"
                 raise self._failure(stage, send_error or exc) from exc
             raise self._failure("read", exc) from exc
+        except LimitExceededError:
+            self._drop()
+            raise
+        except DecodeError as exc:
+            # Not HTTP at all: like a cut answer, what the server did is not known.
+            raise self._failure("read" if complete else "send", exc) from exc
         except BaseException:
             self._drop()
             raise

@@ -1044,6 +1044,17 @@ def test_answer_cut_short_is_outcome_unknown(keep: int) -> None:
     assert len(server.heads) == 1
 
 
+def test_answer_that_is_not_http_is_outcome_unknown() -> None:
+    def garbage(conn: socket.socket, head: bytes, rest: bytes) -> None:
+        read_body(conn, head, rest)
+        conn.sendall(b"220 mail.example ESMTP ready\r\n\r\n")
+
+    with RawServer(garbage) as server, pytest.raises(TransportError) as info:
+        send(server.url, submit_message(), timeout=30)
+    assert info.value.outcome is Outcome.UNKNOWN and "malformed HTTP status line" in str(info.value)
+    assert len(server.heads) == 1
+
+
 def test_trickled_answer_past_the_deadline_is_outcome_unknown() -> None:
     gone = threading.Event()
 
