@@ -14,7 +14,6 @@ import base64
 import importlib
 import queue
 import random
-import socket
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -23,7 +22,7 @@ from typing import Any, Dict, Iterator, Optional, Tuple
 import pytest
 
 import mm7codec as mm7
-from mm7codec.testing import GatewaySimulator
+from mm7codec.testing import Fault, GatewaySimulator
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLES = REPO / "examples"
@@ -118,54 +117,30 @@ def assert_handed_off(box: queue.Queue[mm7.Message], request: mm7.Message) -> No
     assert got.content == request.content
 
 
-# --- a real server, and raw requests to it ------------------------------------------------------
-
-
-def raw_post(
-    port: int, path: str, body: bytes, headers: Dict[str, str]
-) -> Tuple[Optional[int], bytes, Optional[str]]:
-    """POST with exactly these bytes and a Content-Length matching them; None: no answer."""
-    head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
-    head += [f"{name}: {value}" for name, value in headers.items()]
-    head.append(f"Content-Length: {len(body)}")
-    with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
-        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
-        chunks = []
-        while True:
-            data = sock.recv(65536)
-            if not data:
-                break
-            chunks.append(data)
-    answer = b"".join(chunks)
-    if not answer:
-        return None, b"", None
-    header_block, _, payload = answer.partition(b"\r\n\r\n")
-    lines = header_block.decode("latin-1").split("\r\n")
-    status = int(lines[0].split()[1])
-    content_type = None
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        if name.strip().lower() == "content-type":
-            content_type = value.strip()
-    return status, payload, content_type
+# --- a real server ----------------------------------------------------------------------------
 
 
 def serve_and_check(soak: ModuleType, kind: str, target: str, path: str = "/mm7") -> None:
-    """Serve ``target`` with ``kind`` on loopback: a gateway's delivery is acknowledged,
-    a truncated body is refused."""
+    """Serve ``target`` with ``kind`` on loopback, and deliver to it as a gateway does:
+    whole (acknowledged at once), then cut inside the picture (refused, then
+    acknowledged when resent whole)."""
     with soak.Server(kind, target, EXAMPLES, workers=1, threads=4) as server:
-        # The first request also waits out the server's start (connections queue).
-        status, body, content_type = raw_post(server.port, path, *wire(report("tx-warm")))
-        assert_acknowledged(status or 0, body, content_type or "", report("tx-warm"))
-
+        url = server.url + path
         with GatewaySimulator(auth=None) as sim:
-            message = mo_picture(f"tx-{kind}")
-            result = sim.deliver(server.url + path, message, auth=AUTH, max_attempts=1)
-        assert result.delivered, result.last.reason
-        assert len(result.attempts) == 1
+            # The first request also waits out the server's start (connections queue).
+            warm = sim.deliver(url, report("tx-warm"), auth=AUTH, max_attempts=1, timeout=60)
+            assert warm.delivered, warm.last.reason
 
-        body, headers = wire(mo_picture(f"tx-{kind}-cut"))
-        assert_refused(*raw_post(server.port, path, cut_inside_picture(body), headers))
+            result = sim.deliver(url, mo_picture(f"tx-{kind}"), auth=AUTH, max_attempts=1)
+            assert result.delivered, result.last.reason
+
+            message = mo_picture(f"tx-{kind}-cut")
+            cut = Fault.cut(len(mm7.encode(message).body) // 2)
+            result = sim.deliver(url, message, auth=AUTH, fault=cut, retry_delay=0)
+        first, second = result.attempts
+        assert not first.ok and first.http_status not in (None, 200), first.reason
+        assert first.response is not None and first.response.is_fault
+        assert second.ok, second.reason
     assert server.process.returncode is not None
 
 
