@@ -293,6 +293,11 @@ class Client:
         except OSError as exc:
             # A broken pipe or reset may follow an early answer: read what came.
             send_error = exc
+        except BaseException:
+            # The body failed to produce its bytes (a file changed after encode):
+            # half a request is on this connection, so it cannot carry another.
+            self._drop()
+            raise
         reader = ReplyReader(self.limits)
         try:
             if early is not None:

@@ -23,6 +23,7 @@ from typing import Iterator, List, Optional, Tuple
 import pytest
 
 import mm7codec as mm7
+from mm7codec._exchange import Deadline
 from mm7codec.http import (
     Client,
     HTTPError,
@@ -1053,6 +1054,21 @@ def test_answer_that_is_not_http_is_outcome_unknown() -> None:
         send(server.url, submit_message(), timeout=30)
     assert info.value.outcome is Outcome.UNKNOWN and "malformed HTTP status line" in str(info.value)
     assert len(server.heads) == 1
+
+
+def test_body_that_fails_mid_send_closes_the_connection() -> None:
+    def stop_reading(conn: socket.socket, head: bytes, rest: bytes) -> None:
+        conn.recv(65536)
+
+    def body() -> Iterator[bytes]:
+        yield b"--half a body"
+        raise mm7.EncodeError("the file changed after encode")
+
+    with RawServer(stop_reading) as server, Client(server.url, timeout=10) as client:
+        with pytest.raises(mm7.EncodeError) as info:
+            client._round_trip(b"POST / HTTP/1.1\r\n\r\n", body(), Deadline(10))
+        assert client._sock is None  # never reused for the next request
+    assert classify(info.value) is Outcome.NOT_DELIVERED
 
 
 def test_trickled_answer_past_the_deadline_is_outcome_unknown() -> None:
