@@ -65,7 +65,7 @@ from ._pdu import (
     UserAgent,
     VASPErrorRsp,
 )
-from ._status import StatusClass, StatusCode, status_text
+from ._status import MMStatus, StatusClass, StatusCode, status_text
 from ._version import __version__, __version_info__
 from ._versions import LATEST, VERSIONS, SchemaVersion, get_version
 
@@ -101,6 +101,7 @@ __all__ = [
     "LimitExceededError",
     "Limits",
     "MM7Error",
+    "MMStatus",
     "Message",
     "Part",
     "RSErrorRsp",

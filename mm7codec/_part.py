@@ -108,33 +108,49 @@ class _BytesBody(_Body):
 
 
 class _PathBody(_Body):
-    """A file the caller named; read only when the bytes are needed."""
+    """A file the caller named; read only when the bytes are needed.
+
+    The file may be gone or unreadable by then (deleted before sending): that
+    is an :class:`EncodeError` naming it, like any other bad input to encode.
+    """
 
     __slots__ = ("path",)
 
     def __init__(self, path: str) -> None:
         self.path = path
 
+    def _unreadable(self, exc: OSError) -> EncodeError:
+        return EncodeError(f"file {self.path!r} cannot be read: {exc.strerror or exc}")
+
     @property
     def size(self) -> int:
         import os
 
-        return os.stat(self.path).st_size
+        try:
+            return os.stat(self.path).st_size
+        except OSError as exc:
+            raise self._unreadable(exc) from exc
 
     def read(self) -> _Bytes:
-        with open(self.path, "rb") as f:
+        with self.open() as f:
             return f.read()
 
     def iter_chunks(self, size: int = _CHUNK) -> Iterator[_Bytes]:
-        with open(self.path, "rb") as f:
+        with self.open() as f:
             while True:
-                chunk = f.read(size)
+                try:
+                    chunk = f.read(size)
+                except OSError as exc:
+                    raise self._unreadable(exc) from exc
                 if not chunk:
                     return
                 yield chunk
 
     def open(self) -> BinaryIO:
-        return open(self.path, "rb")
+        try:
+            return open(self.path, "rb")
+        except OSError as exc:
+            raise self._unreadable(exc) from exc
 
 
 class _SharedFileReader(io.RawIOBase):
@@ -450,14 +466,22 @@ class Part:
         content_location: Optional[str] = None,
         transfer_encoding: Optional[str] = None,
         headers: Iterable[Tuple[str, str]] = (),
+        filename: Union[str, bool] = True,
     ) -> Part:
         """A part whose body is the file at ``path``, streamed by the writer, never loaded.
 
         ``content_type`` defaults to a guess from the file name
-        (``mimetypes``), else application/octet-stream.
+        (``mimetypes``), else application/octet-stream. The receiver gets a
+        name for it (its ``Part.filename``): with ``filename=True`` (the
+        default) the file's base name, with a string that name instead, with
+        ``False`` none. The name goes where MMS readers look: Content-Type's
+        ``name`` parameter (RFC 2231 when not ASCII) and Content-Location
+        (percent-encoded), unless ``content_location`` or a ``name`` parameter
+        is given.
 
         Raises:
-            EncodeError: the file does not exist, or a header is invalid.
+            EncodeError: the file does not exist, or a header is invalid; a
+                file gone or unreadable when the body is written raises it then.
         """
         import os  # here: the package itself does not need os at import
 
@@ -468,9 +492,20 @@ class Part:
             import mimetypes  # here: it pulls in urllib, too slow for package import
 
             content_type = mimetypes.guess_type(p)[0] or "application/octet-stream"
+        ct = _as_ct(content_type)
+        name = os.path.basename(p) if filename is True else filename or None
+        if name is not None:
+            if not isinstance(name, str):
+                raise TypeError(f"filename must be a str or a bool, not {type(name).__name__}")
+            if "name" not in ct.params:
+                ct = ContentType(ct.type, ct.subtype, [*ct.params.items(), ("name", name)])
+            if content_location is None:
+                from urllib.parse import quote  # loaded by mimetypes anyway
+
+                content_location = quote(name, safe="!$&'()*+,;=:@-._~")
         return cls._leaf(
             _PathBody(p),
-            _as_ct(content_type),
+            ct,
             content_id,
             content_location,
             transfer_encoding,

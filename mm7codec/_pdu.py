@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from ._numbers import check_number
-from ._status import StatusCode
+from ._status import MMStatus, StatusCode
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -344,6 +344,35 @@ class PDU:
         condition = values.get("delivery_condition")
         if condition is not None and not isinstance(condition, (str, tuple)):
             _set(self, "delivery_condition", tuple(condition))
+
+    def as_datetime(self, name: str) -> Optional[_dt.datetime]:
+        """Date field ``name`` (``"date"``, ``"time_stamp"``...) as a ``datetime``;
+        ``None`` when unset. The field keeps the text received.
+
+        Raises:
+            AttributeError: this PDU has no such date field (a programming mistake).
+            DecodeError: the text is not a date-time (a duration such as
+                ``P90D`` included; status 2007).
+        """
+        if name not in _DATE_FIELDS or name not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__} has no date field {name!r}")
+        value = self.__dict__[name]
+        if value is None:
+            return None
+        from ._dates import parse_date_time
+
+        return parse_date_time(value)
+
+    def as_mm_status(self) -> Optional[MMStatus]:
+        """``mm_status`` as an :class:`MMStatus` (unknown values kept); ``None`` when unset.
+
+        Raises:
+            AttributeError: this PDU has no MMStatus (a programming mistake).
+        """
+        if "mm_status" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__} has no mm_status")
+        value = self.__dict__["mm_status"]
+        return None if value is None else MMStatus(value)
 
     def __repr__(self) -> str:
         shown = []

@@ -28,7 +28,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Dict, FrozenSet, Optional
 
-__all__ = ["StatusClass", "StatusCode", "status_text"]
+__all__ = ["MMStatus", "StatusClass", "StatusCode", "status_text"]
 
 # Bounds of an acceptable code. The spec's codes are four digits; five digits
 # leave room for odd vendors while rejecting garbage (0, negatives, overflow)
@@ -264,3 +264,79 @@ def status_text(code: int) -> str:
     above 99999).
     """
     return StatusCode(code).default_text
+
+
+class MMStatus(str, enum.Enum):
+    """``MMStatus`` of a DeliveryReportReq or a ReadReplyReq, unknown values kept.
+
+    The members are the schemas' enumerations (delivery statuses, then the
+    read statuses Read and Deleted; Indeterminate is in both). Gateways send
+    others (``Delivered``, seen from aggregators): ``MMStatus("Delivered")``
+    is a pseudo-member named ``UNKNOWN`` whose value is the text, equal to
+    it, with ``is_known`` False. Known values match whatever their case or
+    surrounding spaces. A member is a ``str`` equal to its wire value, and
+    ``str()``/``format()`` give that value on every Python version.
+    """
+
+    EXPIRED = "Expired"
+    RETRIEVED = "Retrieved"
+    REJECTED = "Rejected"
+    INDETERMINATE = "Indeterminate"
+    FORWARDED = "Forwarded"
+    #: REL-6-MM7-1-1 on.
+    UNRECOGNISED = "Unrecognised"
+    #: REL-6-MM7-1-1 on.
+    DEFERRED = "Deferred"
+    #: REL-6-MM7-1-3 on.
+    DELIVERY_CONDITION_NOT_MET = "DeliveryConditionNotMet"
+    #: Read-reply statuses.
+    READ = "Read"
+    DELETED = "Deleted"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Optional[MMStatus]:
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        for member in cls:
+            if member.value.lower() == text.lower():
+                return member
+        # Not cached: the values come from the network, a cache would grow with them.
+        unknown = str.__new__(cls, value)
+        unknown._name_ = "UNKNOWN"
+        unknown._value_ = value
+        return unknown
+
+    def __str__(self) -> str:
+        return str(self._value_)
+
+    def __format__(self, format_spec: str) -> str:
+        return format(str(self._value_), format_spec)
+
+    @property
+    def is_known(self) -> bool:
+        """True for a value some schema defines."""
+        return self._name_ != "UNKNOWN"
+
+    @property
+    def is_final(self) -> bool:
+        """True when no later report will change it (a message can get several:
+        Forwarded, then Retrieved or Rejected, then Expired).
+
+        Retrieved, Rejected, Expired, DeliveryConditionNotMet, Read and Deleted
+        are final; Forwarded, Deferred, Indeterminate, Unrecognised and unknown
+        values are not.
+        """
+        return self in _FINAL
+
+
+_FINAL: FrozenSet[MMStatus] = frozenset(
+    {
+        MMStatus.RETRIEVED,
+        MMStatus.REJECTED,
+        MMStatus.EXPIRED,
+        MMStatus.DELIVERY_CONDITION_NOT_MET,
+        MMStatus.READ,
+        MMStatus.DELETED,
+    }
+)

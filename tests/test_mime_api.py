@@ -63,7 +63,8 @@ def test_file_backed_bodies(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "blob.bin"
     data = bytes(range(256)) * 600  # more than one 64 KiB chunk
     path.write_bytes(data)
-    part = Part.file(path, "application/octet-stream")
+    # filename=False: no name parameter, so it equals the in-memory part below.
+    part = Part.file(path, "application/octet-stream", filename=False)
     assert part.size == len(data) and part.data == data
     with part.open() as f:
         assert f.read() == data

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mm7codec._status import StatusClass, StatusCode, status_text
+from mm7codec._status import MMStatus, StatusClass, StatusCode, status_text
 
 S = StatusClass
 
@@ -251,3 +251,47 @@ def test_effective_is_known_and_class_is_consistent(value: int) -> None:
 def test_out_of_range_always_rejected(value: int) -> None:
     with pytest.raises(ValueError):
         StatusCode(value)
+
+
+# --- MMStatus ------------------------------------------------------------------------------------
+
+
+def test_mm_status_members_are_the_schema_values() -> None:
+    assert MMStatus("Retrieved") is MMStatus.RETRIEVED
+    assert MMStatus.RETRIEVED == "Retrieved"
+    assert str(MMStatus.DELIVERY_CONDITION_NOT_MET) == "DeliveryConditionNotMet"
+    assert f"{MMStatus.READ}" == "Read" and f"{MMStatus.READ:>6}" == "  Read"
+    assert MMStatus(" retrieved ") is MMStatus.RETRIEVED  # case and spaces forgiven
+    assert all(m.is_known for m in MMStatus)
+    assert len(MMStatus) == 10
+
+
+def test_mm_status_keeps_unknown_values() -> None:
+    delivered = MMStatus("Delivered")
+    assert isinstance(delivered, MMStatus)
+    assert delivered == "Delivered" and str(delivered) == "Delivered"
+    assert delivered.value == "Delivered" and delivered.name == "UNKNOWN"
+    assert not delivered.is_known and not delivered.is_final
+    assert delivered not in list(MMStatus)
+    assert MMStatus("Delivered") == delivered
+    with pytest.raises(ValueError):
+        MMStatus(3)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("status", "final"),
+    [
+        (MMStatus.RETRIEVED, True),
+        (MMStatus.REJECTED, True),
+        (MMStatus.EXPIRED, True),
+        (MMStatus.DELIVERY_CONDITION_NOT_MET, True),
+        (MMStatus.READ, True),
+        (MMStatus.DELETED, True),
+        (MMStatus.FORWARDED, False),
+        (MMStatus.DEFERRED, False),
+        (MMStatus.INDETERMINATE, False),
+        (MMStatus.UNRECOGNISED, False),
+    ],
+)
+def test_mm_status_final(status: MMStatus, final: bool) -> None:
+    assert status.is_final is final
