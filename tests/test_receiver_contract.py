@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Tuple
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pdu_strategies import messages
+from pdu_strategies import ALL_CASES, maximal_message, messages, minimal_message
 
 import mm7codec as mm7
 from mm7codec._pdu import RESPONSE_FOR
@@ -34,6 +34,7 @@ PICTURE = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(range(256)) * 1000 + b"\xf
 # For the big body: every offset this close to a delimiter, and a stride elsewhere.
 NEAR = 64
 STRIDE = 173
+NEEDS_MESSAGE_ID = (mm7.SubmitReq, mm7.ExtendedReplaceReq)
 
 
 class Body(NamedTuple):
@@ -121,7 +122,8 @@ class App:
 
     def _handle(self, message: mm7.Message) -> Optional[mm7.Message]:
         self.handled.append(message)
-        if isinstance(message.pdu, mm7.SubmitReq):
+        if isinstance(message.pdu, NEEDS_MESSAGE_ID):
+            # Their answers carry the MessageID only the handler can give.
             return message.response(mm7.StatusCode.SUCCESS, message_id="mid-1")
         return None
 
@@ -256,7 +258,7 @@ def test_every_decodable_request_gets_an_encodable_answer_and_1000(
 ) -> None:
     body, content_type = case
     request = mm7.decode(body, content_type)
-    fields = {"message_id": "mid-1"} if isinstance(request.pdu, mm7.SubmitReq) else {}
+    fields = {"message_id": "mid-1"} if isinstance(request.pdu, NEEDS_MESSAGE_ID) else {}
     assert mm7.encode(request.response(mm7.StatusCode.SUCCESS, **fields), validate=True).body
     app = App()
     http_status, answer, answer_type = app.post(content_type, body)
@@ -265,6 +267,33 @@ def test_every_decodable_request_gets_an_encodable_answer_and_1000(
     reply = mm7.decode(answer, answer_type)
     assert isinstance(reply.pdu, RESPONSE_FOR[type(request.pdu)])
     assert len(app.handled) == 1
+
+
+REQUEST_CASES = [(v, name) for v, name in ALL_CASES if name in REQUEST_NAMES]
+
+
+@pytest.mark.parametrize("written", [None, "6.7.0", "5.2.0"])
+@pytest.mark.parametrize(
+    ("version", "name"), REQUEST_CASES, ids=[f"{v.name}-{n}" for v, n in REQUEST_CASES]
+)
+def test_every_request_type_of_every_version_is_answered_1000(
+    version: Any, name: str, written: Optional[str]
+) -> None:
+    # The property above, made certain for each request type at both extremes.
+    for build in (minimal_message, maximal_message):
+        encoded = mm7.encode(build(version, name))
+        body = encoded.body
+        if written is not None:
+            body = _MM7_VERSION.sub(rb"\g<1>" + written.encode() + rb"\g<2>", body, count=1)
+        request = mm7.decode(body, encoded.content_type)
+        app = App()
+        http_status, answer, answer_type = app.post(encoded.content_type, body)
+        assert acknowledged(http_status, answer, answer_type, request.transaction_id), (
+            build.__name__,
+            http_status,
+            answer[:800],
+        )
+        assert len(app.handled) == 1
 
 
 @pytest.mark.parametrize("written", ["6.7.0", "5.2.0"])
