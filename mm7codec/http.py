@@ -505,8 +505,10 @@ def _answer(
             break
         try:
             chunk = stream.read(_CHUNK if wanted is None else min(_CHUNK, wanted))
-        except OSError:
-            break  # the connection died mid-body: what came is not whole
+        except Exception:
+            # The connection died mid-body (servers raise their own errors for it:
+            # waitress ClientDisconnected, gunicorn's chunk parse errors): not whole.
+            break
         if not chunk:
             break
         refused = sink.feed(chunk)
