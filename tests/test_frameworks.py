@@ -287,3 +287,24 @@ def test_django_sync_view_under_waitress(django_app: ModuleType, soak: ModuleTyp
 
 def test_django_async_view_under_uvicorn(django_app: ModuleType, soak: ModuleType) -> None:
     serve_and_check(soak, "uvicorn", "django_app:asgi_application", path="/mm7-async")
+
+
+def test_django_takes_a_chunked_body_under_gunicorn(
+    django_app: ModuleType, soak: ModuleType
+) -> None:
+    # Django's own request stream trusts only Content-Length and would read nothing here;
+    # the view hands the server's wsgi.input to the receiver instead.
+    import http.client
+
+    message = mo_picture("tx-django-chunked")
+    body, headers = wire(message)
+    with soak.Server("gunicorn-gthread", "django_app:application", EXAMPLES, workers=1) as server:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        try:
+            pieces = iter([body[:1000], body[1000:]])
+            connection.request("POST", "/mm7", body=pieces, headers=headers, encode_chunked=True)
+            response = connection.getresponse()
+            answer = response.read()
+        finally:
+            connection.close()
+    assert_acknowledged(response.status, answer, response.getheader("Content-Type") or "", message)
