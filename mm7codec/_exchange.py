@@ -315,7 +315,7 @@ def request_head(target: str, headers: Iterable[Tuple[str, str]]) -> bytes:
     lines = [f"POST {target} HTTP/1.1"]
     for name, value in headers:
         if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
-            raise ValueError(f"header {name!r} holds a line break")
+            raise EncodeError(f"header {name!r} holds a line break")
         lines.append(f"{name}: {value}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 

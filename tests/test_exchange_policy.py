@@ -250,8 +250,9 @@ def test_request_headers() -> None:
     head = request_head("/mm7?a=1", headers)
     assert head.startswith(b"POST /mm7?a=1 HTTP/1.1\r\nHost: gw.example:8080\r\n")
     assert head.endswith(b"\r\n\r\n")
-    with pytest.raises(ValueError):
+    with pytest.raises(mm7.EncodeError) as info:
         request_head("/", [("X-Bad", "a\r\nInjected: 1")])
+    assert classify(info.value) is Outcome.NOT_DELIVERED
 
 
 # --- reading an answer -----------------------------------------------------------------------
