@@ -311,13 +311,20 @@ def request_headers(
 
 
 def request_head(target: str, headers: Iterable[Tuple[str, str]]) -> bytes:
-    """The request line and header block of the POST (latin-1, CRLF)."""
+    """The request line and header block of the POST (latin-1, CRLF).
+
+    Raises:
+        EncodeError: a header holds a line break or a character latin-1 lacks.
+    """
     lines = [f"POST {target} HTTP/1.1"]
     for name, value in headers:
         if "\r" in value or "\n" in value or "\r" in name or "\n" in name:
             raise EncodeError(f"header {name!r} holds a line break")
         lines.append(f"{name}: {value}")
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    try:
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    except UnicodeEncodeError as exc:
+        raise EncodeError(f"request head is not latin-1: {exc}") from None
 
 
 def _peer(host: str, port: Optional[int]) -> str:

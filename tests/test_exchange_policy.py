@@ -253,6 +253,8 @@ def test_request_headers() -> None:
     with pytest.raises(mm7.EncodeError) as info:
         request_head("/", [("X-Bad", "a\r\nInjected: 1")])
     assert classify(info.value) is Outcome.NOT_DELIVERED
+    with pytest.raises(mm7.EncodeError):
+        request_head("/", [("X-Name", "\u4e2d")])
 
 
 # --- reading an answer -----------------------------------------------------------------------
