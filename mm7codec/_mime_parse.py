@@ -71,6 +71,8 @@ _CONTENT_REFUSED = 2004
 _DEFAULT_LIMITS = Limits()
 # How far back a body hand-over may stop at a line break to keep lines whole.
 _ALIGN = 1024
+# Longest piece of an encoded body handed to its decoder at once.
+_PIECE = 1 << 16
 # Longest transport padding waited for after a delimiter before calling it text.
 _MAX_PADDING = 1000
 # How much of the text after a close delimiter a defect shows.
@@ -458,23 +460,38 @@ class MimeParser:
     def _content_defect(self, kind: str, detail: str) -> None:
         self._defect(kind, detail, status_code=_CONTENT_REFUSED)
 
-    def _whole_body(self, data: bytes) -> _Body:
-        """The body of a leaf that arrived in one piece (no sink made yet)."""
-        if len(data) <= self._spool:
-            decoded = self._leaf.coding.decode_whole(data)
+    def _whole_body(self, buf: bytes, start: int, end: int) -> _Body:
+        """The body ``buf[start:end]`` of a leaf that arrived in one piece (no sink made yet)."""
+        if end - start <= self._spool:
+            decoded = self._leaf.coding.decode_whole(buf[start:end])
             if decoded is not None:
                 return _BytesBody(decoded)
         out = self._open_out()
         self._leaf.out = None
-        if data:
-            out.write(data)
+        self._write(out, buf, start, end)
         return out.finish()
+
+    def _write(self, out: Decoding, buf: bytes, start: int, end: int) -> None:
+        """Hand ``buf[start:end]`` to the leaf's decoder.
+
+        A long encoded body goes in pieces of about 64 KiB cut after a line
+        break: a message fed whole then decodes from cache as one fed in
+        chunks does (one 50 MB call ran slower per byte than 64 KiB feeds).
+        """
+        if end - start > _PIECE and self._leaf.coding.aligned:
+            while end - start > _PIECE:
+                cut = buf.rfind(b"\n", start + _PIECE - _ALIGN, start + _PIECE)
+                cut = start + _PIECE if cut < 0 else cut + 1
+                out.write(buf[start:cut])
+                start = cut
+        if end > start:
+            out.write(buf[start:end])
 
     def _finish_leaf(self) -> Part:
         leaf = self._leaf
         out = leaf.out
         if out is None:
-            return _new_part(leaf.headers, leaf.ct, self._whole_body(b""))
+            return _new_part(leaf.headers, leaf.ct, self._whole_body(b"", 0, 0))
         leaf.out = None
         return _new_part(leaf.headers, leaf.ct, out.finish())
 
@@ -516,14 +533,13 @@ class MimeParser:
     def _emit(self, start: int, end: int) -> None:
         if end <= start:
             return
-        data = self._buf[start:end]
         if self._state == _S_BODY:
             out = self._leaf.out
             if out is None:
                 out = self._open_out()
-            out.write(data)
+            self._write(out, self._buf, start, end)
         else:
-            self._collect_write(data)
+            self._collect_write(self._buf[start:end])
 
     def _terminator(self, k: int, final: bool) -> Tuple[int, int]:
         """Classify what follows ``--boundary`` at ``k``: (kind, next position)."""
@@ -604,12 +620,11 @@ class MimeParser:
                 out = leaf.out
                 if out is None:
                     # The whole body is here: decode it in one go.
-                    whole = self._whole_body(buf[pos:end])
+                    whole = self._whole_body(buf, pos, end)
                     lvl.children.append(_new_part(leaf.headers, leaf.ct, whole))
                     self._past_delimiter(kind, nxt, lvl, lf)
                     return True
-                if end > pos:
-                    out.write(buf[pos:end])
+                self._write(out, buf, pos, end)
             elif end > pos:
                 self._collect_write(buf[pos:end])
             self._delimiter(kind, nxt, False, lf)
