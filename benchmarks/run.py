@@ -36,6 +36,7 @@ sys.path.insert(0, ROOT)
 import mm7codec  # noqa: E402
 from mm7codec._limits import Limits  # noqa: E402
 from mm7codec._mime import MimeParser, Part, iter_write_body, parse  # noqa: E402
+from mm7codec._mime_parse import _BLOCKS  # noqa: E402
 
 SOAP = (
     b'<?xml version="1.0" encoding="UTF-8"?>\r\n<env:Envelope xmlns:env="http://schemas.xmlsoap.org/soap/envelope/">'
@@ -308,9 +309,9 @@ def group_base64(rep: Report, rounds: int, min_time: float, quick: bool) -> None
     # (MIME, XML and model): the end-to-end rows decide; MIME-only rows inform.
     r_e2e = t["a2b"] / t["e2e"]
     rep.target(
-        "decode 400 KB base64 MMS into a Message ≥ 70 % of a2b_base64",
+        "decode 400 KB base64 MMS into a Message ≥ 75 % of a2b_base64",
         f"{r_e2e:.0%}",
-        r_e2e >= 0.70,
+        r_e2e >= 0.75,
     )
     r_feed = t["ours"] / t["f4k"]
     rep.target("4 KiB feeds ≥ 50 % of whole", f"{r_feed:.0%}", r_feed >= 0.5)
@@ -391,7 +392,7 @@ def group_small(rep: Report, rounds: int, min_time: float, quick: bool) -> None:
         f"{t['email'] / t['floor']:.1f}× email",
     )
     r = t["email"] / t["e2e"]
-    rep.target("4 KB message ≥ 5× stdlib email (end to end, XML included)", f"{r:.1f}×", r >= 5)
+    rep.target("4 KB message ≥ 3.5× stdlib email (end to end, XML included)", f"{r:.1f}×", r >= 3.5)
     assert feed_parse(1)(sbody, sct) == parse(sbody, sct)
 
 
@@ -460,14 +461,129 @@ def group_encode(rep: Report, rounds: int, min_time: float, quick: bool) -> None
     r1 = t["email"] / t["e2e"]
     r2 = t["b2a"] / t["e2e"]
     rep.target("encode ≥ 10× email.generator (end to end)", f"{r1:.1f}×", r1 >= 10)
-    rep.target("encode ≥ 50 % of b2a_base64 (end to end)", f"{r2:.0%}", r2 >= 0.5)
+    rep.target("encode ≥ 55 % of b2a_base64 (end to end)", f"{r2:.0%}", r2 >= 0.55)
+
+
+def bare_envelopes() -> Dict[str, bytes]:
+    """~1 KB bare envelopes: a DeliveryReportReq (examples/) and a SubmitRsp (encoded)."""
+    path = os.path.join(ROOT, "examples", "delivery-report.http")
+    with open(path, "rb") as f:
+        report = f.read().split(b"\r\n\r\n", 1)[1]
+    rsp = mm7codec.Message(
+        mm7codec.SubmitRsp(
+            status=mm7codec.Status(mm7codec.StatusCode.SUCCESS, "Success"),
+            message_id="041a0b3c-5d2e-4f60-8a79-123456789abc",
+        ),
+        "vas00001-sub",
+    )
+    return {"DeliveryReportReq": report, "SubmitRsp": mm7codec.encode(rsp).body}
+
+
+def group_envelope(rep: Report, rounds: int, min_time: float, quick: bool) -> None:
+    """Bare ~1 KB envelopes: mm7codec.decode against ET.fromstring of the same bytes."""
+    import xml.etree.ElementTree as ET
+
+    for pdu, env in bare_envelopes().items():
+        assert type(mm7codec.decode(env, "text/xml").pdu).__name__ == pdu
+        t = compare(
+            {
+                "ours": lambda env=env: mm7codec.decode(env, "text/xml"),
+                "et": lambda env=env: ET.fromstring(env),
+            },
+            rounds,
+            min_time,
+        )
+        r = t["ours"] / t["et"]
+        rep.row(
+            f"bare {pdu} envelope, end to end (mm7codec.decode)",
+            len(env),
+            t["ours"],
+            f"{r:.2f}× the time of ET.fromstring",
+        )
+        rep.target(f"bare {pdu} envelope ≤ 2× ET.fromstring", f"{r:.2f}×", r <= 2)
+
+
+def many_parts(count: int, size: int = 200) -> Tuple[bytes, str]:
+    """A multipart/mixed body of ``count`` base64 parts of ``size`` bytes each."""
+    rnd = random.Random(count)
+    boundary = "parts-boundary"
+    pieces = []
+    for i in range(count):
+        pieces.append(
+            f"--{boundary}\r\nContent-Type: image/gif\r\nContent-ID: <p{i}>\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n".encode()
+            + _b64(rnd.randbytes(size))
+            + b"\r\n"
+        )
+    body = b"".join(pieces) + f"--{boundary}--\r\n".encode()
+    return body, f'multipart/mixed; boundary="{boundary}"'
+
+
+def group_scaling(rep: Report, rounds: int, min_time: float, quick: bool) -> None:
+    """Cost against size (1 KB to 50 MB) and against parts (1 to 5 000), MIME layer."""
+    big = Limits(max_message_size=1 << 30, max_parts=10_000)
+    sizes = [1_000, 100_000, 1_000_000, 10_000_000] + ([] if quick else [50_000_000])
+    per_byte: Dict[int, float] = {}
+    for size in sizes:
+        body, ct, _ = build_mms(size, binary=False)
+        n = max(1, min(rounds, 3 if size >= 10_000_000 else rounds))
+        t = compare(
+            {
+                "whole": lambda body=body, ct=ct: parse(body, ct, limits=big),
+                "f64k": lambda body=body, ct=ct: feed_parse(65536, big)(body, ct),
+            },
+            n,
+            min_time,
+        )
+        per_byte[size] = t["whole"] / len(body) * 1e9
+        rep.row(
+            f"scaling: {size / 1e6:g} MB image, base64",
+            len(body),
+            t["whole"],
+            f"{per_byte[size]:.2f} ns/byte whole; {t['f64k'] / len(body) * 1e9:.2f} ns/byte"
+            " in 64 KiB feeds",
+        )
+        if size == sizes[-1]:
+            r = t["whole"] / t["f64k"]
+            rep.target(
+                f"whole {size // 1_000_000} MB not slower per byte than 64 KiB feeds",
+                f"{r:.2f}× the feeds' time",
+                r <= 1.0,
+            )
+    r = per_byte[sizes[-1]] / per_byte[1_000_000]
+    rep.target(
+        f"linear in size: ns/byte at {sizes[-1] // 1_000_000} MB ≤ 1.25× at 1 MB",
+        f"{r:.2f}×",
+        r <= 1.25,
+    )
+    per_part: Dict[int, float] = {}
+    for count in (1, 10, 100, 1000, 5000):
+        body, ct = many_parts(count)
+        # Every part has its own Content-ID: the header-block cache is cleared before
+        # each call, so every part pays for reading its block (as in a new message).
+        t = compare(
+            {"whole": lambda body=body, ct=ct: (_BLOCKS.clear(), parse(body, ct, limits=big))},
+            rounds,
+            min_time,
+        )
+        per_part[count] = t["whole"] / count * 1e6
+        rep.row(
+            f"scaling: {count} parts of 200 bytes, base64",
+            len(body),
+            t["whole"],
+            f"{per_part[count]:.2f} µs/part",
+        )
+    r = per_part[5000] / per_part[100]
+    rep.target("linear in parts: µs/part at 5 000 parts ≤ 1.25× at 100", f"{r:.2f}×", r <= 1.25)
 
 
 GROUPS: Dict[str, Callable[[Report, int, float, bool], None]] = {
     "base64": group_base64,
     "binary": group_binary,
     "small": group_small,
+    "envelope": group_envelope,
     "large": group_large,
+    "scaling": group_scaling,
     "memory": group_memory,
     "encode": group_encode,
 }
