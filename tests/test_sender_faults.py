@@ -82,6 +82,27 @@ def test_kept_alive_close_after_full_read_is_unknown_and_not_resent() -> None:
     assert server.connections == 1  # no second connection: nothing resent
 
 
+def test_kept_alive_close_mid_body_is_not_delivered_and_not_resent() -> None:
+    def script(conn: socket.socket, server: RawServer) -> None:
+        first = server.read_request(conn)
+        assert first is not None
+        conn.sendall(mm7_answer(first))
+        second = server.read_head(conn)
+        assert second is not None
+        conn.recv(1024)  # a little of the body, then the worker dies
+
+    with RawServer(script) as server, Client(server.url, timeout=10) as client:
+        client.send(submit("tx-1")).raise_for_status()
+        with pytest.raises(TransportError) as info:
+            client.send(submit("tx-2", BIG))
+    error = info.value
+    # Not written whole, so a receiver keeping the contract cannot have acted on it.
+    assert error.outcome is Outcome.NOT_DELIVERED and not error.request_sent
+    assert error.retryable and is_retryable(error)
+    assert server.saw("tx-2") == 0 and server.heads == 2
+    assert server.connections == 1  # the caller decides about the resend, not the client
+
+
 # --- 2, 3. answers cut mid-headers and mid-body ------------------------------------------------
 
 
