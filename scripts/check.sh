@@ -47,6 +47,24 @@ else
     echo "(no Python 3.9 interpreter here: the 3.9 check rests on vermin)"
 fi
 
+step "sdist: build it, unpack it, run a quick subset of its own tests"
+# What a packager gets must test itself: conftest, strategies, vectors/ and examples/ ship.
+SDIST_TMP=$(mktemp -d)
+trap 'rm -rf "$SDIST_TMP"' EXIT
+.venv/bin/python -m build --sdist --no-isolation --outdir "$SDIST_TMP" . >/dev/null
+tar -xzf "$SDIST_TMP"/mm7codec-*.tar.gz -C "$SDIST_TMP"
+XSD_DIR=${MM7_XSD_DIR:-$(cd .. && pwd)/shared/mm7-xsd}
+VENV_PY=$(pwd)/.venv/bin/python
+(
+    cd "$SDIST_TMP"/mm7codec-*/
+    # python -m puts the unpacked tree first on sys.path: its mm7codec is the one tested.
+    "$VENV_PY" -c 'import mm7codec, os, sys; sys.exit(not mm7codec.__file__.startswith(os.getcwd()))'
+    MM7_XSD_DIR="$XSD_DIR" "$VENV_PY" -m pytest -q -p no:cacheprovider \
+        tests/test_package.py tests/test_examples.py tests/test_cli.py tests/test_profiles.py \
+        tests/test_numbers.py tests/test_errors.py tests/test_codec.py
+)
+echo "the sdist's tests ran from $(basename "$SDIST_TMP"/mm7codec-*.tar.gz)"
+
 step "pytest with branch coverage"
 .venv/bin/python -bb -m pytest -q -p no:cacheprovider \
     --cov=mm7codec --cov-branch --cov-report=term-missing:skip-covered \

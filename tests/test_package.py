@@ -121,3 +121,40 @@ def test_vendored_copy_under_another_name_works(tmp_path: Path) -> None:
 
 def test_py_typed_marker_ships() -> None:
     assert (PACKAGE / "py.typed").is_file()
+
+
+# --- licence, metadata, README on the package index ----------------------------------------------
+
+
+def test_license_file_is_mit_and_declared_in_spdx_form() -> None:
+    text = (REPO / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License\n")
+    assert "Copyright (c) 2026 mm7codec contributors" in text
+    assert 'THE SOFTWARE IS PROVIDED "AS IS"' in text
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^license = "MIT"$', pyproject, re.M)
+    assert re.search(r'^license-files = \["LICENSE"\]$', pyproject, re.M)
+    # PEP 639 support arrived in setuptools 77; older ones reject the string form.
+    assert re.search(r'^requires = \["setuptools>=77"\]$', pyproject, re.M)
+    assert "License ::" not in pyproject  # PEP 639: no licence classifiers next to it
+
+
+def test_sdist_manifest_ships_what_the_tests_need() -> None:
+    manifest = (REPO / "MANIFEST.in").read_text(encoding="utf-8").split()
+    for folder in ("tests", "examples", "docs", "benchmarks", "schemas", "mm7codec"):
+        assert folder in manifest, folder
+    assert "LICENSE" in manifest
+    assert (REPO / "tests" / "conftest.py").is_file()
+
+
+def test_readme_has_no_relative_links() -> None:
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    # Markdown links and images whose target is not an absolute URL break on the package index.
+    relative = re.findall(r"!?\[[^\]]*\]\((?!https?://)([^)]*)\)", text)
+    relative += re.findall(r"""(?:src|href)=["'](?!https?://)([^"']*)""", text)
+    assert relative == []
+    # The files it names instead exist (and MANIFEST.in ships their folders).
+    named = re.findall(r"`((?:docs|examples|benchmarks|tests|schemas|scripts)/[\w./-]+)`", text)
+    assert "docs/cli.md" in named or "docs/http-usage.md" in named
+    missing = [name for name in named if not (REPO / name).exists()]
+    assert missing == []
