@@ -466,3 +466,27 @@ def test_help_points_to_the_spec_document(capsysbinary: pytest.CaptureFixture[by
     with pytest.raises(SystemExit):
         main(["encode", "--help"])
     assert "docs/cli.md" in capsysbinary.readouterr().out.decode()
+
+
+def test_the_spec_example_encodes_and_comes_back(
+    capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path
+) -> None:
+    first = tmp_path / "first.mm7"
+    code, out, _ = run(
+        capsysbinary, "encode", str(EXAMPLES / "submit-spec.json"), "--http", "-o", str(first)
+    )
+    assert code == 0
+    message = mm7.decode_http(first.read_bytes())
+    assert message.transaction_id == "spec-tx-1" and message.defects == ()
+    assert message.content is not None
+    leaves = [p.content_type.mime_type for p in message.content.walk() if not p.is_multipart]
+    assert leaves == ["application/smil", "text/plain", "image/gif"]
+    code, out, _ = run(capsysbinary, "decode", "--json", str(first))
+    spec = tmp_path / "again.json"
+    spec.write_text(out, encoding="utf-8")
+    second = tmp_path / "second.mm7"
+    code, _, _ = run(capsysbinary, "encode", str(spec), "--http", "-o", str(second))
+    assert code == 0
+    again = mm7.decode_http(second.read_bytes())
+    assert again.pdu == message.pdu
+    assert _tree(again.content) == _tree(message.content)
