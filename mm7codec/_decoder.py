@@ -404,7 +404,56 @@ def decode_http(raw: bytes, *, strict: bool = False, limits: Optional[Limits] = 
     limits = limits or Limits()
     defects = DefectRecorder(strict)
     http = parse_http(raw, limits=limits, defects=defects)
-    decoder = Decoder(http.content_type, strict=strict, limits=limits)
+    framing = list(defects.defects)
+    try:
+        message = _decode_with(http.content_type, http.body, defects, strict, limits)
+    except LimitExceededError:
+        raise
+    except DecodeError as exc:
+        if http.uncut is None:
+            raise
+        why = f"the cut body does not decode ({exc.message})"
+        failed: Optional[DecodeError] = exc
+    else:
+        if http.uncut is None or not any(
+            d.kind == "missing-close-delimiter" for d in message.defects
+        ):
+            return message
+        why = "the cut body ends before its close delimiter"
+        failed = None
+    # Content-Length cut the body (a capture whose LFs became CRLFs, a hand-edited
+    # example): the bytes present may be the message. Strict mode never gets here.
+    cut = len(http.uncut) - len(http.body)
+    where = f"Content-Length {len(http.body)} cut {cut} bytes off the body"
+    retry = DefectRecorder(strict)
+    retry.defects = [d for d in framing if d.kind != "trailing-data-after-body"]
+    retry.record(
+        "content-length-mismatch",
+        f"{where} and {why}; framed by the end of the capture, {len(http.uncut)} bytes",
+    )
+    try:
+        whole = _decode_with(http.content_type, http.uncut, retry, strict, limits)
+    except DecodeError:
+        if failed is None:
+            return message
+        raise DecodeError(
+            f"{failed.message} ({where}; the whole body does not decode either)",
+            status_code=failed.status_code,
+            offset=failed.offset,
+        ) from None
+    if failed is None and any(d.kind == "missing-close-delimiter" for d in whole.defects):
+        return message  # no better whole
+    return whole
+
+
+def _decode_with(
+    content_type: Optional[str],
+    body: bytes,
+    defects: DefectRecorder,
+    strict: bool,
+    limits: Limits,
+) -> Message:
+    decoder = Decoder(content_type, strict=strict, limits=limits)
     decoder._defects = defects
-    decoder.feed(http.body)
+    decoder.feed(body)
     return decoder.close()

@@ -12,12 +12,15 @@ into a :class:`DecodeError` instead.
 
 from __future__ import annotations
 
+from ._defects import DEFECTS
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from dataclasses import dataclass as record
+    from dataclasses import field
     from typing import List, Optional
 else:
-    from ._record import record
+    from ._record import field, record
 
 __all__ = [
     "DecodeError",
@@ -31,7 +34,7 @@ __all__ = [
     "UnsupportedVersionError",
 ]
 
-# Status codes used below, spelled as numbers so this module imports nothing.
+# Status codes used below, spelled as numbers so this module imports no table.
 _VALIDATION_ERROR = 4004
 _UNSUPPORTED_VERSION = 4002
 _UNSUPPORTED_OPERATION = 4003
@@ -131,12 +134,15 @@ class StatusError(MM7Error):
 class Defect:
     """One tolerated deviation from the schema or the MIME rules.
 
-    ``kind`` is a stable, dash-separated name (``"href-missing-cid-prefix"``);
-    ``detail`` says what was seen.
+    ``kind`` is a stable, dash-separated name (``"href-missing-cid-prefix"``),
+    one of the catalogue in ``docs/defects.md``; ``detail`` says what was seen;
+    ``offset`` is the byte offset where it was found, when the layer knows it
+    (not compared: equal messages fed in different chunks stay equal).
     """
 
     kind: str
     detail: str = ""
+    offset: Optional[int] = field(default=None, compare=False)
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.detail}" if self.detail else self.kind
@@ -164,7 +170,8 @@ class DefectRecorder:
         offset: Optional[int] = None,
     ) -> None:
         """Note a deviation; in strict mode raise :class:`DecodeError` for it."""
-        defect = Defect(kind, detail)
+        assert kind in DEFECTS, f"defect kind {kind!r} is not in mm7codec/_defects.py"
+        defect = Defect(kind, detail, offset)
         if self.strict:
             raise DecodeError(f"strict mode: {defect}", status_code=status_code, offset=offset)
         self.defects.append(defect)

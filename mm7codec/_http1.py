@@ -2,9 +2,15 @@
 
 Sans-I/O and lenient, for ``decode_http`` and the CLI's ``--http``: files and
 captures of MM7 exchanges hold whole requests or responses. The body is framed
-by ``Transfer-Encoding: chunked`` (decoded here) or ``Content-Length`` (a
-length that disagrees with the bytes present is an error, not a guess), else
+by ``Transfer-Encoding: chunked`` (decoded here) or ``Content-Length``, else
 it is everything after the blank line. Bare-LF line endings are accepted.
+
+Captures often disagree with their own Content-Length (documentation that
+elides binary content, CRLFs turned into LFs): a body shorter than announced
+is read as present, with a ``content-length-mismatch`` defect; a longer one is
+cut at the length with a ``trailing-data-after-body`` defect, and
+:attr:`HttpMessage.uncut` keeps the whole so that ``decode_http`` can try it
+when the cut body does not decode.
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ class HttpMessage:
     target: Optional[str] = None
     status: Optional[int] = None
     reason: Optional[str] = None
+    #: Every byte after the header block, when Content-Length cut the body short.
+    uncut: Optional[bytes] = None
 
     def get(self, name: str, default: Optional[str] = None) -> Optional[str]:
         """The first header field called ``name`` (any case)."""
@@ -138,6 +146,7 @@ def parse_http(
             raise DecodeError(f"malformed HTTP header line {line[:60]!r}")
         headers.append((name, value.strip()))
     message = _start_line(start_line)
+    uncut: Optional[bytes] = None
     body = stripped[body_start:]
     offset = skipped + body_start
     transfer = _get(headers, "Transfer-Encoding")
@@ -158,24 +167,26 @@ def parse_http(
             )
         length = int(significant or "0")
         if len(body) < length:
-            raise DecodeError(
-                f"body has {len(body)} bytes but Content-Length says {length}",
+            recorder.record(
+                "content-length-mismatch",
+                f"body has {len(body)} bytes, {length - len(body)} fewer than Content-Length "
+                f"{length}; framed by the end of the capture",
                 offset=offset + len(body),
             )
-        if len(body) > length:
+        elif len(body) > length:
             recorder.record(
                 "trailing-data-after-body",
-                f"{len(body) - length} bytes after Content-Length {length}",
+                f"{len(body) - length} bytes after Content-Length {length}; the body is cut there",
                 offset=offset + length,
             )
-            body = body[:length]
+            uncut, body = body, body[:length]
     if len(body) > limits.max_message_size:
         raise LimitExceededError(
             f"HTTP body of {len(body)} bytes exceeds max_message_size",
             limit="max_message_size",
             value=limits.max_message_size,
         )
-    return HttpMessage(start_line, tuple(headers), body, *message)
+    return HttpMessage(start_line, tuple(headers), body, *message, uncut)
 
 
 def _check_head(head: bytes, offset: int) -> None:
@@ -203,9 +214,15 @@ def _start_line(
 ) -> Tuple[Optional[str], Optional[str], Optional[int], Optional[str]]:
     parts = line.split(" ", 2)
     if line.startswith("HTTP/"):
-        if len(parts) < 2 or not parts[1].isdigit() or len(parts[1]) != 3:
+        # ASCII only: str.isdigit() takes '²', which int() refuses.
+        if len(parts) < 2 or not (parts[1].isascii() and parts[1].isdigit()) or len(parts[1]) != 3:
             raise DecodeError(f"malformed HTTP status line {line[:60]!r}")
         return None, None, int(parts[1]), parts[2] if len(parts) > 2 else ""
-    if len(parts) == 3 and parts[2].startswith("HTTP/") and parts[0].isalpha():
+    if (
+        len(parts) == 3
+        and parts[2].startswith("HTTP/")
+        and parts[0].isascii()
+        and parts[0].isalpha()
+    ):
         return parts[0], parts[1], None, None
     raise DecodeError(f"malformed HTTP start line {line[:60]!r}")

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from dataclasses import dataclass as record
     from typing import Any, ClassVar, Dict, Iterable, Optional, Sequence, Tuple, Type, Union
 
-    from ._versions import SchemaVersion
+    from ._versions import ElementSpec, SchemaVersion
 
     DeliveryCondition = Union[str, Tuple[int, ...]]
 else:
@@ -766,3 +766,30 @@ def fields_in_version(cls: Type[PDU], version: SchemaVersion) -> Tuple[str, ...]
         if name is not None:
             found.append(name)
     return tuple(found)
+
+
+def element_elsewhere(
+    cls: Type[PDU], version: SchemaVersion, *, element: str = "", field: str = ""
+) -> Optional[Tuple[SchemaVersion, ElementSpec, str]]:
+    """The closest other schema whose ``cls`` has this element (or the element of this field).
+
+    Gives the version, the element's spec there and the field. Nearest in age
+    wins; of two equally near, the newer. For elements a peer sends from
+    another version than it declares (ContentClass in REL-5-MM7-1-3), read
+    and written by that version's types.
+    """
+    from ._versions import VERSIONS
+
+    wire = cls.WIRE_NAME
+    best: Optional[Tuple[SchemaVersion, ElementSpec, str]] = None
+    for other in VERSIONS:
+        if other is version or not other.has_pdu(wire):
+            continue
+        for spec in other.pdu_type(wire).children:
+            name = element_field(cls, spec.name)
+            if name is None or (spec.name != element if element else name != field):
+                continue
+            distance = (abs(other.index - version.index), -other.index)
+            if best is None or distance < (abs(best[0].index - version.index), -best[0].index):
+                best = (other, spec, name)
+    return best

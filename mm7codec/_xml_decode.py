@@ -9,6 +9,7 @@ decoder never tests versions itself. Deviations are recorded as defects
 
 from __future__ import annotations
 
+from ._defects import DEFECTS
 from ._errors import DecodeError, DefectRecorder, LimitExceededError, UnsupportedOperationError
 from ._limits import Limits
 from ._message import Message
@@ -25,6 +26,7 @@ from ._pdu import (
     Status,
     UACapabilities,
     UserAgent,
+    element_elsewhere,
     element_field,
 )
 from ._record import fields_of, make
@@ -42,51 +44,15 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFECT_KINDS", "canonical_fragment", "decode_envelope"]
 
-#: Every defect kind this module records, with what it means.
-DEFECT_KINDS: Dict[str, str] = {
-    "charset-mismatch": "the MIME charset and the XML declaration name different encodings "
-    "(the declaration wins)",
-    "soap-namespace": "Envelope, Header or Body is not in the SOAP 1.1 namespace",
-    "missing-transaction-id": "no TransactionID in the SOAP Header (transaction_id is '')",
-    "transaction-id-whitespace": "TransactionID padded with whitespace (stripped)",
-    "extra-body-element": "more than one element in the SOAP Body (the first is decoded)",
-    "qualified-fault-element": "faultcode/faultstring/detail in a namespace (SOAP 1.1 says unqualified)",
-    "fault-without-pdu": "a SOAP Fault without RSErrorRsp/VASPErrorRsp in detail (an "
-    "RSErrorRsp is made from faultcode: Client 2000, Server 3000, other 4000)",
-    "missing-namespace": "the PDU is in no namespace (decoded by local names)",
-    "unknown-namespace": "the PDU's namespace is not a 3GPP MM7 schema (decoded by local names)",
-    "mm7-version-not-in-schema": "MM7Version is not in the schema's versionType enumeration",
-    "pdu-not-in-version": "the PDU does not exist in the detected schema (decoded with the latest)",
-    "namespace-mismatch": "an MM7 element in another namespace than its PDU",
-    "out-of-order": "elements not in the schema's sequence order",
-    "duplicate-element": "an element repeated where the schema allows one (kept as extension)",
-    "unknown-element": "an element the PDU does not define (kept in pdu.extensions)",
-    "element-not-in-version": "an element of the PDU that the detected schema lacks (kept in "
-    "pdu.extensions, written back unchanged)",
-    "date-timestamp-swap": "Date where the schema has TimeStamp, or the other way round",
-    "renamed-element": "DistributionProtection/DistributionIndicator under the other version's name",
-    "missing-element": "a mandatory element is missing (its field is None)",
-    "empty-element": "an element without a value where one is needed (its field is None)",
-    "bare-address": "an address as bare text instead of a Number/RFC2822Address/ShortCode child "
-    "(kind inferred: '@' e-mail, else number)",
-    "typed-address": "a typed address where the schema has plain text",
-    "extra-address": "more than one address in a single-address element (the first is kept)",
-    "boolean-case": "a boolean not written true/false/1/0 (e.g. 'True')",
-    "invalid-boolean": "a boolean element with another value (kept as text)",
-    "invalid-integer": "a positive integer with another value (dropped)",
-    "enum-value": "a value outside the schema's enumeration (kept as text)",
-    "unknown-attribute": "an attribute the schema does not define (dropped)",
-    "attribute-not-in-version": "an attribute the detected schema lacks (dropped)",
-    "missing-attribute": "a mandatory attribute is missing",
-    "unexpected-child": "child elements inside an element that holds a value (ignored)",
-    "delivery-condition-form": "DeliveryCondition as text where the schema has DC children, "
-    "or the other way round",
-}
+#: Every defect kind this module records, with what it means (from the catalogue).
+DEFECT_KINDS: Dict[str, str] = {k: text for k, (layer, text) in DEFECTS.items() if layer == "xml"}
 
 _WS = " \t\r\n"
 _NATIVE_ENCODINGS = frozenset({"utf-8", "us-ascii"})
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
 _ADDRESS_KINDS = {"Number": "number", "RFC2822Address": "email", "ShortCode": "short_code"}
+#: Address element spellings seen in the field -> the schema's (pre-RFC 2822 name).
+_ADDRESS_SPELLINGS = {"RFC822Address": "RFC2822Address"}
 _ADDRESS_ATTRIBUTES = {"displayOnly": "display_only", "addressCoding": "address_coding", "id": "id"}
 _FAULT_STATUS = {"Client": 2000, "Server": 3000}
 _DEFAULT_LIMITS = Limits()
@@ -321,6 +287,18 @@ def _prepare(data: bytes, charset: Optional[str], rec: _Recorder) -> bytes:
             ) from None
         return _rewrite_utf8(text)
     body = data[3:] if head[:3] == b"\xef\xbb\xbf" else data
+    if body[:1] in (b" ", b"\t", b"\r", b"\n"):
+        stripped = body.lstrip(b" \t\r\n")
+        if stripped.startswith(b"<?xml"):
+            # A gateway's documented answer has blank lines there; expat refuses
+            # a declaration that is not first, and the MessageID would be lost.
+            skipped = len(body) - len(stripped)
+            rec.defect(
+                "whitespace-before-declaration",
+                f"{skipped} bytes before <?xml (removed)",
+                offset=len(data) - len(body),
+            )
+            body = stripped
     declared, _ = _declared_encoding(body)
     hint = charset.strip(_WS + "\"'").lower() if charset else None
     if declared is not None:
@@ -400,10 +378,19 @@ class _Recorder:
         self.source = b""
         self.root: Optional[Element] = None
 
-    def defect(self, kind: str, detail: str = "", status_code: Optional[int] = None) -> None:
+    def defect(
+        self,
+        kind: str,
+        detail: str = "",
+        status_code: Optional[int] = None,
+        offset: Optional[int] = None,
+    ) -> None:
+        assert kind in DEFECTS, f"defect kind {kind!r} is not in mm7codec/_defects.py"
         if self.strict:
-            raise DecodeError(f"strict mode: {kind}: {detail}", status_code=status_code)
-        self.recorder.record(kind, detail)
+            raise DecodeError(
+                f"strict mode: {kind}: {detail}", status_code=status_code, offset=offset
+            )
+        self.recorder.record(kind, detail, offset=offset)
 
     def depth(self, level: int) -> None:
         if level > self.limit:
@@ -442,11 +429,21 @@ def _boolean(ctx: _Ctx, text: str, where: str) -> Any:
     return text
 
 
+def ascii_int(text: str) -> Optional[int]:
+    """``text`` as a number if it is 1 to 18 ASCII digits, else ``None``.
+
+    ``str.isdigit`` takes '²' and '٣', which ``int`` refuses, and ``int``
+    takes '+1', ' 1' and '1_0', which no schema integer is.
+    """
+    if 0 < len(text) <= 18 and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def _positive(ctx: _Ctx, text: str, where: str) -> Optional[int]:
-    if text.isdigit() and text.isascii():
-        value = int(text)
-        if value > 0:
-            return value
+    value = ascii_int(text)
+    if value is not None and value > 0:
+        return value
     ctx.rec.defect("invalid-integer", f"{where}={text!r}")
     return None
 
@@ -522,25 +519,35 @@ def _item_type(version: SchemaVersion, choice: ComplexType, local: str) -> Compl
     return version.types[next(s.type for s in choice.children if s.name == local)]
 
 
+def _address_local(ctx: _Ctx, item: Element, where: str) -> Optional[str]:
+    """The schema's name of address element ``item`` (``None``: not an address)."""
+    local = _split(item.tag)[1]
+    if local in _ADDRESS_KINDS:
+        return local
+    spelled = _ADDRESS_SPELLINGS.get(local)
+    if spelled is not None:
+        ctx.rec.defect("rfc822-address-element", f"{where}/{local} read as {spelled}")
+    return spelled
+
+
 def _address_in(
     ctx: _Ctx, elem: Element, choice: ComplexType, level: int, where: str
 ) -> Optional[Address]:
     """The address inside ``elem`` (a choice of Number/RFC2822Address/ShortCode)."""
     found: Optional[Address] = None
     for child in elem:
-        kind = _ADDRESS_KINDS.get(_split(child.tag)[1])
-        if kind is None:
+        local = _address_local(ctx, child, where)
+        if local is None:
             _check_depth(child, level + 1, ctx.rec.limit)
             ctx.rec.defect("unknown-element", f"{where}/{child.tag} (dropped)")
             continue
+        kind = _ADDRESS_KINDS[local]
         if found is not None:
             ctx.rec.defect("extra-address", f"{where} holds more than one address")
             continue
         ctx.rec.leaf(child, level + 1, where)
-        item_type = _item_type(ctx.version, choice, _split(child.tag)[1])
-        values = _attributes(
-            ctx, child, item_type, _ADDRESS_ATTRIBUTES, f"{where}/{_split(child.tag)[1]}"
-        )
+        item_type = _item_type(ctx.version, choice, local)
+        values = _attributes(ctx, child, item_type, _ADDRESS_ATTRIBUTES, f"{where}/{local}")
         values["value"] = child.text or ""
         values["kind"] = kind
         found = make(Address, values)
@@ -589,13 +596,14 @@ def _dec_recipients(ctx: _Ctx, elem: Element, type_name: str, level: int, where:
                 target.append(address)
             continue
         for item in child:
-            kind = _ADDRESS_KINDS.get(_split(item.tag)[1])
-            if kind is None:
+            item_local = _address_local(ctx, item, f"{where}/{local}")
+            if item_local is None:
                 _check_depth(item, level + 2, ctx.rec.limit)
                 ctx.rec.defect("unknown-element", f"{where}/{local}/{item.tag} (dropped)")
                 continue
+            kind = _ADDRESS_KINDS[item_local]
             ctx.rec.leaf(item, level + 2, where)
-            attr_type = _item_type(ctx.version, item_type, _split(item.tag)[1])
+            attr_type = _item_type(ctx.version, item_type, item_local)
             values = _attributes(ctx, item, attr_type, _ADDRESS_ATTRIBUTES, f"{where}/{local}")
             values["value"] = item.text or ""
             values["kind"] = kind
@@ -640,8 +648,9 @@ def _dec_status(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str
         if local == "StatusCode":
             ctx.rec.leaf(child, level + 1, f"{where}/StatusCode")
             text = _text(child)
+            number = ascii_int(text)
             try:
-                values["code"] = StatusCode(int(text)) if text.isascii() else None
+                values["code"] = None if number is None else StatusCode(number)
             except ValueError:
                 values["code"] = None
             if values["code"] is None:
@@ -948,10 +957,8 @@ def _fast_attributes(elem: Element, table: _AttrTable) -> Optional[Dict[str, Any
                 else:
                     return None
             else:
-                if not (text.isdigit() and text.isascii()):
-                    return None
-                number = int(text)
-                if number <= 0:
+                number = ascii_int(text)
+                if number is None or number <= 0:
                     return None
                 values[field] = number
     for required in table[1]:
@@ -1051,11 +1058,11 @@ def _fast_status(elem: Element, arg: Tuple[str, str, Any, bool]) -> Any:
             if len(child):
                 return _SLOW
             raw = child.text
-            text = raw.strip(_WS) if raw else ""
-            if not text.isascii():
+            number = ascii_int(raw.strip(_WS) if raw else "")
+            if number is None:
                 return _SLOW
             try:
-                values["code"] = StatusCode(int(text))
+                values["code"] = StatusCode(number)
             except ValueError:
                 return _SLOW
         elif tag == text_tag:
@@ -1182,6 +1189,93 @@ def _fast_plan(version: SchemaVersion, cls: Type[PDU]) -> _FastPlan:
     return plan
 
 
+if TYPE_CHECKING:
+    _Foreign = Optional[Tuple[SchemaVersion, ElementSpec, str, Optional[Callable[..., Any]]]]
+#: (version name, PDU wire name, element) -> where another version defines it.
+_FOREIGN: Dict[Tuple[str, str, str], _Foreign] = {}
+
+
+def _foreign(version: SchemaVersion, cls: Type[PDU], local: str) -> _Foreign:
+    """The closest other version whose ``cls`` has element ``local``, its spec and field."""
+    if element_field(cls, local) is None:
+        return None  # not cached: ``local`` comes from the peer
+    key = (version.name, cls.WIRE_NAME, local)
+    if key not in _FOREIGN:
+        found = element_elsewhere(cls, version, element=local)
+        _FOREIGN[key] = None if found is None else (*found, _DECODERS.get(found[2]))
+    return _FOREIGN[key]
+
+
+def _read_foreign(
+    rec: _Recorder,
+    elem: Element,
+    level: int,
+    version: SchemaVersion,
+    cls: Type[PDU],
+    pdu_ns: str,
+    local: str,
+    values: Dict[str, Any],
+) -> bool:
+    """Read an element that another version of the PDU has into its field.
+
+    Decoded by that version's types; ``False`` when no version has it or its
+    field is already set (the caller keeps it as an extension).
+    """
+    foreign = _foreign(version, cls, local)
+    if foreign is None or foreign[2] in values:
+        return False
+    other, spec, field, decoder = foreign
+    where = f"{cls.WIRE_NAME}/{local}"
+    rec.defect("element-not-in-version", f"{where} in {version.name} (read as in {other.name})")
+    rec.depth(level)
+    values[field] = (decoder or _simple_value)(
+        _Ctx(rec, other, pdu_ns), elem, spec.type, level, where
+    )
+    return True
+
+
+def _unwrap_sender_identification(
+    rec: _Recorder,
+    elem: Element,
+    level: int,
+    version: SchemaVersion,
+    cls: Type[PDU],
+    pdu_ns: str,
+    values: Dict[str, Any],
+    extensions: List[Extension],
+) -> bool:
+    """VASPID/VASID wrapped in SenderIdentification where the PDU has them bare (DeliverReq).
+
+    Seen from two independent implementations. Each child goes to the PDU's
+    own field; a child that is neither stays an extension, so nothing is lost.
+    """
+    if (
+        element_field(cls, "SenderIdentification") is not None
+        or element_field(cls, "VASPID") is None
+    ):
+        return False
+    rec.depth(level)
+    wire = cls.WIRE_NAME
+    rec.defect("sender-identification-wrapped", f"{wire}/SenderIdentification unwrapped")
+    plan = _plan(version, cls)
+    for child in elem:
+        ns, local = _split(child.tag)
+        where = f"{wire}/SenderIdentification/{local}"
+        entry = plan.get(local) if local in ("VASPID", "VASID") else None
+        if entry is not None and entry[2] not in values:
+            spec = entry[1]
+            values[entry[2]] = _simple_value(
+                _Ctx(rec, version, pdu_ns), child, spec.type, level + 1, where
+            )
+        elif local not in ("VASPID", "VASID") or not _read_foreign(
+            rec, child, level + 1, version, cls, pdu_ns, local, values
+        ):
+            rec.defect("unknown-element", where)
+            name = f"{{{ns}}}{local}" if ns else local
+            extensions.append(Extension(name, _serialize(child, level + 1, rec.limit)))
+    return True
+
+
 def _is_mm7_namespace(ns: str, pdu_ns: str) -> bool:
     return ns == pdu_ns or not ns or ns.startswith(NAMESPACE_PREFIX)
 
@@ -1269,11 +1363,17 @@ def _decode_pdu(
             entry = plan[target]
             rec.defect(kind, f"{wire}/{local} where {version.name} has {target}")
             local = target
+        if entry is None and _is_mm7_namespace(ns, pdu_ns):
+            if local == "SenderIdentification" and _unwrap_sender_identification(
+                rec, child, child_level, version, cls, pdu_ns, values, extensions
+            ):
+                continue
+            if _read_foreign(rec, child, child_level, version, cls, pdu_ns, local, values):
+                seen.add(local)
+                continue
         if entry is None or local in seen:
             if entry is not None:
                 rec.defect("duplicate-element", f"{wire}/{local}")
-            elif _is_mm7_namespace(ns, pdu_ns) and element_field(cls, local) is not None:
-                rec.defect("element-not-in-version", f"{wire}/{local} in {version.name}")
             else:
                 rec.defect("unknown-element", f"{wire}/{child.tag}")
             name = f"{{{ns}}}{local}" if ns else local

@@ -23,6 +23,7 @@ from ._pdu import (
     UACapabilities,
     UserAgent,
     VASPErrorRsp,
+    element_elsewhere,
     fields_in_version,
 )
 
@@ -367,7 +368,7 @@ class _Writer:
             used.add(field)
             value = values[field]
             if value is None:
-                if spec.required:
+                if spec.required and self.validate:
                     raise EncodeError(f"{where}: attribute {spec.name} is mandatory")
                 continue
             text = _attr_text(
@@ -448,7 +449,7 @@ def _write_record(w: _Writer, name: str, ct: ComplexType, value: Any, where: str
         item = values[field]
         child_where = f"{where}/{spec.name}"
         if item is None:
-            if spec.required:
+            if spec.required and w.validate:
                 raise EncodeError(f"{child_where} is mandatory in {w.version.name}")
             continue
         if spec.type == "anyDataType":
@@ -569,11 +570,19 @@ def _write_pdu(w: _Writer, pdu: PDU, mm7_version: Optional[str]) -> None:
         raise EncodeError(f"{wire} does not exist in {version.name}")
     plan, allowed = _plan(cls, version)
     values = pdu.__dict__
+    foreign = []
     for field, value in values.items():
         if value is not None and field not in allowed and field not in _NOT_ELEMENTS:
-            raise EncodeError(
-                f"{cls.__name__}.{field} is set but {version.name} has no such element in {wire}"
-            )
+            # A decoded message may hold an element of another version (read
+            # with an element-not-in-version defect): without validation it
+            # goes back as received, after the version's own elements.
+            found = None if w.validate else element_elsewhere(cls, version, field=field)
+            if found is None:
+                raise EncodeError(
+                    f"{cls.__name__}.{field} is set but {version.name} has no such element "
+                    f"in {wire}"
+                )
+            foreign.append((found, value))
     mm7 = _simple_text(mm7_version, "versionType", version, w.validate, f"{wire}/MM7Version")
     w.out.append(f'<{wire} xmlns="{version.namespace}"><MM7Version>{mm7}</MM7Version>')
     out = w.out
@@ -581,7 +590,7 @@ def _write_pdu(w: _Writer, pdu: PDU, mm7_version: Optional[str]) -> None:
     for spec, field, where, simple in plan:
         value = values[field]
         if value is None:
-            if spec.min_occurs:
+            if spec.min_occurs and validate:
                 raise EncodeError(
                     f"{wire}/{spec.name} ({cls.__name__}.{field}) is mandatory in {version.name}"
                 )
@@ -592,9 +601,20 @@ def _write_pdu(w: _Writer, pdu: PDU, mm7_version: Optional[str]) -> None:
             out.append(f"<{spec.name}>{text}</{spec.name}>")
         else:
             w.element(spec.name, spec.type, value, where)
+    for (other, spec, _field), value in foreign:
+        w.version = other  # its types, for an element only it has
+        try:
+            w.element(spec.name, spec.type, value, f"{wire}/{spec.name}")
+        finally:
+            w.version = version
     for extension in pdu.extensions:
         if w.validate:
-            _check_fragment(extension.xml, f"{wire} extension {extension.name}", single=True)
+            # Not in the schema, so never in validated output (issue 13 item 3).
+            raise EncodeError(
+                f"{wire}: extension {extension.name} is not in the {version.name} schema; "
+                "extensions are written only with validate=False"
+            )
+        _check_fragment(extension.xml, f"{wire} extension {extension.name}", single=True)
         w.out.append(extension.xml)
     w.out.append(f"</{wire}>")
 

@@ -416,13 +416,17 @@ def test_decode_http_chunked() -> None:
     assert decoded.defects == ()
 
 
-def test_decode_http_short_body_is_an_error() -> None:
+def test_decode_http_short_body_is_a_defect_strict_refuses() -> None:
+    # A capture shorter than its Content-Length is read as present (issue 13).
     encoded = encode(http_content_message())
     raw = http_request(encoded, length=encoded.content_length + 10)
+    message = decode_http(raw)
+    assert message.defects[0].kind == "content-length-mismatch"
+    assert "10 fewer than Content-Length" in message.defects[0].detail
+    with pytest.raises(DecodeError, match="content-length-mismatch"):
+        decode_http(raw, strict=True)
     with pytest.raises(DecodeError):
-        decode_http(raw)
-    with pytest.raises(DecodeError):
-        decode_http(raw[:-1], strict=False)
+        decode_http(raw[:-1], strict=True)
 
 
 def test_decode_http_long_body_is_a_defect() -> None:

@@ -243,7 +243,7 @@ def test_extension_attributes_keep_newlines_and_tabs_as_references() -> None:
     message = decode_envelope(xml.encode())
     [extension] = message.pdu.extensions
     assert extension.xml == '<Vendor xmlns="urn:v" a="x&#10;y&#9;z&quot;"/>'
-    again = decode_envelope(encode_envelope(message))
+    again = decode_envelope(encode_envelope(message, validate=False))
     assert again.pdu.extensions == message.pdu.extensions
 
 
@@ -518,8 +518,8 @@ def deliver_message(**fields: Any) -> Message:
             r"Status.details \(Details\) does not exist in REL-6-MM7-1-4",
         ),
         (
-            submit_message(extensions=(mm7.Extension("x", "<a/><b/>"),)),
-            "extension x: must be exactly one element",
+            submit_message(extensions=(mm7.Extension("x", "<a/>"),)),
+            "extension x is not in the REL-6-MM7-1-4 schema",
         ),
         (
             Message(mm7.ExtendedCancelReq(cancel_id="c"), "tx", "REL-5-MM7-1-0"),
@@ -542,6 +542,15 @@ def test_decoded_status_without_text_cannot_be_encoded() -> None:
     assert message.status is not None and message.status.text is None
     with pytest.raises(EncodeError, match="Status/StatusText is mandatory in REL-6-MM7-1-4"):
         encode_envelope(message)
+    # Without validation it goes back as received (issue 13 item 3).
+    again = decode_envelope(encode_envelope(message, validate=False))
+    assert again.pdu == message.pdu and again.defects == message.defects
+
+
+def test_an_extension_is_one_element_even_unvalidated() -> None:
+    message = submit_message(extensions=(mm7.Extension("x", "<a/><b/>"),))
+    with pytest.raises(EncodeError, match="extension x: must be exactly one element"):
+        encode_envelope(message, validate=False)
 
 
 def test_str_subclass_values_are_written_without_validation() -> None:

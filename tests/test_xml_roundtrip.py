@@ -195,11 +195,11 @@ def test_envelope_values_encode_only_if_they_round_trip(
 )
 def test_extensions_written_back(extensions: tuple) -> None:
     message = _submit("REL-6-MM7-1-2", subject="s", extensions=extensions)
-    data = encode_envelope(message)
+    data = encode_envelope(message, validate=False)
     decoded = decode_envelope(data)
     assert decoded == message
     assert [d.kind for d in decoded.defects] == ["unknown-element"] * len(extensions)
-    assert encode_envelope(decoded) == data
+    assert encode_envelope(decoded, validate=False) == data
 
 
 @pytest.mark.parametrize("mm7_version", ["6.7.0", "6.².0", "5.3.0¹", "9" * 5000])
