@@ -490,3 +490,47 @@ def test_the_spec_example_encodes_and_comes_back(
     again = mm7.decode_http(second.read_bytes())
     assert again.pdu == message.pdu
     assert _tree(again.content) == _tree(message.content)
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ({"pdu": "SubmitReq", "content": ["text"]}, "a content item is an object"),
+        ({"pdu": "SubmitReq", "content": {"content_type": "nonsense", "parts": []}}, "invalid"),
+        ({"pdu": "SubmitReq", "content": {"parts": {"text": "x"}}}, "'parts' is a list"),
+        ({"pdu": "SubmitReq", "contents": []}, "unknown spec keys ['contents']"),
+    ],
+)
+def test_bad_content_specs(
+    capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path, spec: object, message: str
+) -> None:
+    code, _, err = run(capsysbinary, "encode", _spec(tmp_path, spec), "-o", str(tmp_path / "o"))  # type: ignore[arg-type]
+    assert code == 1 and message in err
+
+
+def test_content_spec_forms(tmp_path: Path) -> None:
+    from mm7codec._jsonform import message_from_spec
+
+    base = {"pdu": "SubmitReq", "fields": {"subject": "s"}}
+    single = message_from_spec({**base, "content": [{"text": "one"}]}).content
+    assert single is not None and single.content_type.mime_type == "text/plain"
+    tree = message_from_spec(
+        {**base, "content": {"parts": [{"text": "a"}, {"text": "b", "content_id": "b"}]}}
+    ).content
+    assert tree is not None and tree.content_type.mime_type == "multipart/mixed"
+    assert [p.content_id for p in tree.parts] == [None, "b"]
+
+
+def test_decode_from_stdin_and_respond_to_a_response(
+    capsysbinary: pytest.CaptureFixture[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    data = (EXAMPLES / "delivery-report.http").read_bytes()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out, _ = run(capsysbinary, "decode", "-")
+    assert code == 0 and out.startswith("DeliveryReportReq")
+    # A response PDU sent as a request: 4003, as make_wsgi_app answers it.
+    code, out, _ = run(capsysbinary, "respond", str(EXAMPLES / "fault-rserror.http"))
+    assert code == 0 and out.startswith("HTTP/1.1 500 ")
+    assert int(mm7.decode_http(out.encode("utf-8")).status.code) == 4003  # type: ignore[union-attr]
