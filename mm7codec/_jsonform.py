@@ -136,6 +136,26 @@ def _addresses(data: Any) -> List[Address]:
     return [_address(a) for a in (data if isinstance(data, list) else [data])]
 
 
+def _dc(value: Any) -> int:
+    """A DeliveryCondition DC value: a JSON number, or ASCII digits (never '²')."""
+    from ._xml_decode import ascii_int
+
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    number = ascii_int(value) if isinstance(value, str) else None
+    if number is None:
+        raise EncodeError(f"a DeliveryCondition value is a number, not {value!r}")
+    return number
+
+
+def _checked_field(name: str, data: Any) -> Any:
+    """:func:`_field`, a malformed JSON shape (a list where an object belongs...) an EncodeError."""
+    try:
+        return _field(name, data)
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise EncodeError(f"field {name!r}: cannot use {data!r} ({exc})") from None
+
+
 def _field(name: str, data: Any) -> Any:
     """A field value from JSON data, by the field's name."""
     if data is None:
@@ -167,7 +187,7 @@ def _field(name: str, data: Any) -> Any:
     if name == "previously_sent_date_and_time":
         return tuple(_build(SentTime, d if isinstance(d, dict) else {"value": d}) for d in data)
     if name == "delivery_condition" and isinstance(data, list):
-        return tuple(int(v) for v in data)
+        return tuple(_dc(v) for v in data)
     if name == "extensions":
         return tuple(_build(Extension, d) for d in data)
     return data
@@ -250,7 +270,10 @@ def message_from_spec(spec: Dict[str, Any]) -> Message:
     )
     if cls is None:
         raise EncodeError(f"unknown PDU {name!r}; one of {', '.join(PDU_CLASSES)}")
-    fields = {k: _field(k, v) for k, v in (spec.get("fields") or {}).items()}
+    given = spec.get("fields") or {}
+    if not isinstance(given, dict):
+        raise EncodeError(f"'fields' is an object, not {given!r}")
+    fields = {k: _checked_field(k, v) for k, v in given.items()}
     pdu = _build(cls, fields)
     message: Message = _build(
         Message,

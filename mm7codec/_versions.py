@@ -104,7 +104,7 @@ class SimpleType:
 def _version_key(value: str) -> Tuple[int, ...]:
     parts = []
     for piece in value.split("."):
-        digits = "".join(ch for ch in piece if ch.isdigit())
+        digits = "".join(ch for ch in piece if ch.isascii() and ch.isdigit())  # int() refuses '²'
         parts.append(int(digits) if digits else 0)
     return tuple(parts)
 

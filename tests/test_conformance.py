@@ -330,3 +330,31 @@ def test_a_cut_multipart_is_read_whole() -> None:
     assert kinds(message)[0] == "content-length-mismatch"
     assert "ends before its close delimiter" in message.defects[0].detail
     assert message == whole
+
+
+# --- the CLI's JSON spec: numbers and shapes ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"delivery_condition": ["\u00b2"]}, "DeliveryCondition value is a number"),
+        ({"delivery_condition": [True]}, "DeliveryCondition value is a number"),
+        ({"sender_identification": ["not", "an", "object"]}, "field 'sender_identification'"),
+        ({"previously_sent_by": [{"no": "address"}]}, "field 'previously_sent_by'"),
+    ],
+)
+def test_json_spec_refuses_bad_values_with_encode_error(fields: dict, error: str) -> None:
+    from mm7codec._jsonform import message_from_spec
+
+    with pytest.raises(EncodeError, match=error):
+        message_from_spec({"pdu": "DeliverReq", "fields": fields})
+
+
+def test_json_spec_takes_ascii_digit_strings_and_refuses_a_fields_list() -> None:
+    from mm7codec._jsonform import message_from_spec
+
+    message = message_from_spec({"pdu": "SubmitReq", "fields": {"delivery_condition": ["1", 2]}})
+    assert message.pdu.delivery_condition == (1, 2)  # type: ignore[attr-defined]
+    with pytest.raises(EncodeError, match="'fields' is an object"):
+        message_from_spec({"pdu": "SubmitReq", "fields": ["subject"]})
