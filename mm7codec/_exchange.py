@@ -23,7 +23,7 @@ from ._encoder import encode
 from ._errors import DecodeError, EncodeError, LimitExceededError, MM7Error, StatusError
 from ._limits import Limits
 from ._message import Message
-from ._pdu import RESPONSE_FOR, Request, RSErrorRsp, Status, SubmitReq, VASPErrorRsp
+from ._pdu import RESPONSE_FOR, Request, RSErrorRsp, Status, VASPErrorRsp
 from ._status import StatusCode
 from ._versions import LATEST, get_version
 
@@ -31,7 +31,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import (
         Callable,
-        Dict,
         Iterable,
         List,
         NamedTuple,
@@ -834,12 +833,14 @@ class ReceiverPolicy:
             pdu = self.error_cls(status=Status.error(code, text))
             reply = Message(pdu, message.transaction_id, message.version)
             return _fault_answer(reply, self.error_cls, log)
-        fields: Dict[str, str] = {}
-        if isinstance(message.pdu, SubmitReq):
-            # Its answer needs the handler's MessageID: a stand-in proves the rest encodes.
-            fields["message_id"] = "pending"
+        success: Optional[Answer] = None
         try:
-            success = encode_answer(message.response(StatusCode.SUCCESS, **fields), 200)
+            try:
+                success = encode_answer(message.response(StatusCode.SUCCESS), 200)
+            except MM7Error:
+                # SubmitRsp, extendedReplaceRsp: a MessageID only the handler can
+                # give. A stand-in proves the rest of the answer encodes.
+                encode_answer(message.response(StatusCode.SUCCESS, message_id="pending"), 200)
         except MM7Error as exc:
             if log is not None:
                 log(f"no answer to {message.pdu.WIRE_NAME} encodes: {exc}")
@@ -848,7 +849,7 @@ class ReceiverPolicy:
                 _safe_text(f"the answer to this request cannot be encoded: {exc.message}"),
             )
             return _fault_answer(reply, self.error_cls, log)
-        return Pending(self, message, None if fields else success)
+        return Pending(self, message, success)
 
 
 class Pending:

@@ -620,3 +620,17 @@ def test_unknown_status_code_from_a_handler_error_is_3000() -> None:
     assert isinstance(pending, Pending)
     answer = pending.failed(mm7.MM7Error("odd", status_code=0))
     assert decoded_answer(answer).status.code == 3000  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("wire_name", ["SubmitReq", "extendedReplaceReq"])
+def test_answers_needing_the_handlers_message_id(wire_name: str) -> None:
+    # SubmitRsp and (REL-6-MM7-1-4) extendedReplaceRsp carry a MessageID only the
+    # handler can give: the handler runs, and must give it.
+    from pdu_strategies import minimal_message
+
+    request = minimal_message("REL-6-MM7-1-4", wire_name)
+    pending = ReceiverPolicy(side="relay").prepare(request)
+    assert isinstance(pending, Pending)
+    assert pending.result(request.response(1000, message_id="m-1")).http_status == 200
+    missing = decoded_answer(pending.result(None))
+    assert missing.status is not None and missing.status.code == 3000
