@@ -11,8 +11,6 @@ bytes and call these functions, so every shell keeps the same promises.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import enum
 import re
@@ -280,6 +278,8 @@ def basic_auth_header(user: str, password: str) -> str:
     """The ``Authorization`` value for HTTP Basic (RFC 7617, UTF-8)."""
     if ":" in user:
         raise ValueError("a Basic-auth user name cannot contain ':'")
+    import base64  # here and below: a receiver without auth never needs it
+
     token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
     return f"Basic {token}"
 
@@ -796,8 +796,10 @@ class ReceiverPolicy:
         if scheme.lower() != "basic":
             return False
         try:
+            import base64
+
             decoded = base64.b64decode(token.strip(), validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError):  # binascii.Error is a ValueError
             return False
         user, colon, password = decoded.partition(":")
         return bool(colon) and bool(self._check(user, password))

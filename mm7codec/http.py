@@ -35,7 +35,6 @@ import socket
 import sys
 import threading
 import time
-import urllib.parse
 from typing import (
     TYPE_CHECKING,
     Callable,
@@ -142,6 +141,8 @@ class Client:
         headers: Optional[Iterable[Tuple[str, str]]] = None,
         limits: Optional[Limits] = None,
     ) -> None:
+        import urllib.parse  # here: a receiver never parses a URL
+
         parts = urllib.parse.urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in ("http", "https") or not parts.hostname:
