@@ -459,7 +459,8 @@ def _plain_address(src: _Source) -> Address:
     """SenderAddress as plain ``xs:string`` (REL-5-MM7-1-0/1-1): kind read from the form."""
     if src.choice((False, True)):
         return Address.email(src.value("email_token"))
-    return Address.number(src.value("number_token"))
+    # The constructor, not Address.number: loose tokens are no phone numbers on purpose.
+    return Address(src.value("number_token"), "number")
 
 
 def _sender_identification(src: _Source, version: SchemaVersion, ct: ComplexType) -> Any:
