@@ -10,7 +10,9 @@ profiles"). A :class:`Profile` names them once; the shells apply it:
 >>> headers = SINCH.request_headers(encoded.headers)   # SOAPAction as Sinch sends it
 
 An answer written by a receiver uses :meth:`Profile.response_headers` (no
-SOAPAction, the profile's Content-Type). Decoding needs no profile: the decoder
+SOAPAction, the profile's Content-Type). With ``mm7codec.http.Client``, send
+``profile.prepare(message)`` and give ``headers=[("SOAPAction",
+profile.soap_action_value())]`` (caller headers replace the encoder's). Decoding needs no profile: the decoder
 already reads every deviation listed under ``reads`` in each profile's notes.
 
 Three fields describe wire details the encoder does not let a caller choose
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import enum
 
+from ._errors import EncodeError
 from ._message import Message
 from ._numbers import InvalidNumberError, normalize_number
 from ._pdu import Address, DeliverReq
@@ -88,7 +91,8 @@ class Profile:
     schemas: mm7codec reads them (the decoder maps them to ``version``) but
     writes only what the official XSD validates, so answers go out in
     ``version``. ``always_priority`` writes ``Priority`` on a DeliverReq that
-    has none (a reader that throws without it). ``notes`` says where the facts
+    has none (a reader that throws without it); ``refused_fields`` are PDU
+    fields :meth:`prepare` refuses to send to this peer. ``notes`` says where the facts
     come from.
     """
 
@@ -107,6 +111,8 @@ class Profile:
     peer_namespace: Optional[str] = None
     peer_mm7_version: Optional[str] = None
     always_priority: bool = False
+    #: PDU fields the peer answers with an error when set (Sinch: ChargedParty).
+    refused_fields: Tuple[str, ...] = ()
     notes: str = ""
 
     def __post_init__(self) -> None:
@@ -145,6 +151,7 @@ class Profile:
             InvalidNumberError: a ``<Number>`` the peer refuses (an
                 :class:`EncodeError`, status 2002), the rule quoted and
                 ``normalize_number`` suggested.
+            EncodeError: a field set that the peer refuses (``refused_fields``).
         """
         if not isinstance(message, Message):
             raise TypeError(f"prepare() takes a Message, not {type(message).__name__}")
@@ -153,6 +160,11 @@ class Profile:
                 if address.kind == "number":
                     self._check_international(address.value)
         pdu = message.pdu
+        for name in self.refused_fields:
+            if pdu.__dict__.get(name) is not None:
+                raise EncodeError(
+                    f"{self.name} refuses {type(pdu).__name__}.{name}: leave it unset"
+                )
         if self.always_priority and isinstance(pdu, DeliverReq) and pdu.priority is None:
             pdu = _replace(pdu, priority="Normal")
         return message.replace(pdu=pdu, version=self.schema, mm7_version=self.mm7_version)
@@ -218,6 +230,7 @@ SINCH = Profile(
     soap_action='"{namespace}"',
     number_rule=NumberRule.INTERNATIONAL_DIGITS,
     peer_content_type="application/xml",
+    refused_fields=("charged_party",),
     notes=(
         "Accepts MM7Version 5.3.0 to 6.8.0 (pick one and stay on it: SINCH.replace(...)). Recipients in international format, digits only."
         ' Sends SOAPAction: "<namespace URI>", answers application/xml, labels a bare'

@@ -8,6 +8,7 @@ import pytest
 from test_xsd_matrix import Validators, validation_errors
 
 import mm7codec as mm7
+from mm7codec._record import replace as _replace
 from mm7codec.profiles import (
     LENIENT_PEER,
     MBUNI,
@@ -314,3 +315,11 @@ def test_lenient_peer_namespace_is_read_and_answered_validly(validators: Validat
     answer = LENIENT_PEER.prepare(message.response())
     encoded = mm7.encode(answer)
     assert validation_errors(encoded.body, answer, validators) == []
+
+
+def test_sinch_refuses_charged_party() -> None:
+    message = submit("15553199144")
+    charged = message.replace(pdu=_replace(message.pdu, charged_party="Sender"))
+    with pytest.raises(mm7.EncodeError, match=r"sinch refuses SubmitReq\.charged_party"):
+        SINCH.prepare(charged)
+    assert MBUNI.prepare(charged).pdu.charged_party == "Sender"
