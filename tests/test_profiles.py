@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_xsd_matrix import Validators, validation_errors
@@ -323,3 +324,31 @@ def test_sinch_refuses_charged_party() -> None:
     with pytest.raises(mm7.EncodeError, match=r"sinch refuses SubmitReq\.charged_party"):
         SINCH.prepare(charged)
     assert MBUNI.prepare(charged).pdu.charged_party == "Sender"
+
+
+def test_sinch_profile_over_loopback_with_the_client() -> None:
+    """Today's wiring: prepare(), the SOAPAction as a caller header; Sinch's answer read."""
+    from mm7codec.http import Client
+    from mm7codec.testing import ServerThread
+
+    seen: dict[str, object] = {}
+
+    def sinch(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        seen["soap_action"] = environ.get("HTTP_SOAPACTION")
+        body = environ["wsgi.input"].read(int(environ["CONTENT_LENGTH"]))
+        request = mm7.decode(body, environ["CONTENT_TYPE"])
+        seen["recipients"] = [a.value for a in request.pdu.recipients]
+        answer = mm7.encode(request.response(message_id="sinch-42")).body
+        # As Sinch answers: application/xml.
+        start_response(
+            "200 OK",
+            [("Content-Type", SINCH.peer_content_type), ("Content-Length", str(len(answer)))],
+        )
+        return [answer]
+
+    with ServerThread(sinch) as server:
+        header = [("SOAPAction", SINCH.soap_action_value())]
+        with Client(server.url, headers=header, timeout=10) as client:
+            reply = client.send(SINCH.prepare(submit("15553199144")))
+    assert reply.pdu.message_id == "sinch-42"
+    assert seen == {"soap_action": f'"{NS}REL-6-MM7-1-4"', "recipients": ["15553199144"]}
