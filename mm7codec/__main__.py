@@ -382,8 +382,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         # The reader (head, less) has what it wanted. Point stdout at devnull so the
         # interpreter's final flush does not report the pipe again.
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):  # a stdout without a file descriptor (embedded use)
+            pass
+        finally:
+            os.close(devnull)
         return EXIT_BROKEN_PIPE
     except MM7Error as exc:
         print(f"mm7codec: error: {exc}", file=sys.stderr)

@@ -534,3 +534,14 @@ def test_decode_from_stdin_and_respond_to_a_response(
     code, out, _ = run(capsysbinary, "respond", str(EXAMPLES / "fault-rserror.http"))
     assert code == 0 and out.startswith("HTTP/1.1 500 ")
     assert int(mm7.decode_http(out.encode("utf-8")).status.code) == 4003  # type: ignore[union-attr]
+
+
+def test_closed_pipe_without_a_file_descriptor(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    class Gone(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr("sys.stdout", Gone())
+    assert main(["versions"]) == 141
