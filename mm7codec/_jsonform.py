@@ -16,24 +16,13 @@ import base64
 import hashlib
 import os
 
+from . import _pdu
 from ._errors import EncodeError
 from ._headers import parse_content_type
-from ._pdu import (
-    ADDRESS_ELEMENTS,
-    PDU_CLASSES,
-    Address,
-    ContentRef,
-    Extension,
-    Recipients,
-    ReplyCharging,
-    SenderIdentification,
-    SentTime,
-    Status,
-    UACapabilities,
-    UserAgent,
-)
-from ._record import iter_items
+from ._pdu import PDU_CLASSES, Address, Extension, Recipients
+from ._record import fields_of, iter_items
 from ._versions import LATEST
+from ._wire import ADDRESS_ELEMENTS, FIELD_SHAPES
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -136,6 +125,15 @@ def _addresses(data: Any) -> List[Address]:
     return [_address(a) for a in (data if isinstance(data, list) else [data])]
 
 
+def _record(cls: Any, data: Any) -> Any:
+    """A nested record from an object, or from its first field's value alone
+    (``"content": "cid:x"``, ``"status": 1000``)."""
+    if isinstance(data, list):
+        raise EncodeError(f"a {cls.__name__} is an object or one value, not a list: {data!r}")
+    values = dict(data) if isinstance(data, dict) else {fields_of(cls)[0]: data}
+    return _build(cls, {k: _field(k, v) if k in FIELD_SHAPES else v for k, v in values.items()})
+
+
 def _dc(value: Any) -> int:
     """A DeliveryCondition DC value: a JSON number, or ASCII digits (never '²')."""
     from ._xml_decode import ascii_int
@@ -157,36 +155,23 @@ def _checked_field(name: str, data: Any) -> Any:
 
 
 def _field(name: str, data: Any) -> Any:
-    """A field value from JSON data, by the field's name."""
+    """A field value from JSON data, by the field's shape (``_wire.FIELD_SHAPES``)."""
     if data is None:
         return None
-    if name in ("sender", "recipient"):
+    shape = FIELD_SHAPES.get(name, "")
+    if shape == "address":
         return _address(data)
-    if name == "recipients":
+    if shape == "recipients":
         if isinstance(data, (list, str)):
             return Recipients(to=_addresses(data))
         return _build(Recipients, {k: _addresses(v) for k, v in data.items()})
-    if name == "sender_identification":
-        values = dict(data)
-        if values.get("sender_address") is not None:
-            values["sender_address"] = _address(values["sender_address"])
-        return _build(SenderIdentification, values)
-    if name == "content":
-        return _build(ContentRef, data if isinstance(data, dict) else {"href": data})
-    if name == "status":
-        return _build(Status, data if isinstance(data, dict) else {"code": data})
-    if name == "reply_charging":
-        return _build(ReplyCharging, data)
-    if name == "ua_capabilities":
-        return _build(UACapabilities, data)
-    if name == "previously_sent_by":
-        return tuple(
-            _build(UserAgent, {"address": _address(d["address"]), "sequence": d.get("sequence")})
-            for d in data
-        )
-    if name == "previously_sent_date_and_time":
-        return tuple(_build(SentTime, d if isinstance(d, dict) else {"value": d}) for d in data)
-    if name == "delivery_condition" and isinstance(data, list):
+    if shape.startswith(("record:", "sequence:")):
+        kind, _, record = shape.partition(":")
+        cls = getattr(_pdu, record)
+        items = [data] if kind == "record" else data
+        built = tuple(_record(cls, item) for item in items)
+        return built[0] if kind == "record" else built
+    if shape == "dc-list" and isinstance(data, list):
         return tuple(_dc(v) for v in data)
     if name == "extensions":
         return tuple(_build(Extension, d) for d in data)

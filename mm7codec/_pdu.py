@@ -5,9 +5,10 @@ One class per global element of the schemas (named as in the XSD; the four
 Fields are the union over all ten schema versions; which of them a version
 may carry is not written here but read from the version table through
 :data:`ELEMENT_FIELDS` (element name -> field name, explicit, never derived by
-regex). Renamed elements map to one field: ``DistributionProtection``
-(REL-5-MM7-1-0) and ``DistributionIndicator`` both to ``distribution_indicator``;
-``Date`` and ``TimeStamp`` of DeliveryReportReq both to ``date``.
+regex; declared with every other wire name in ``_wire``). Renamed elements
+map to one field: ``DistributionProtection`` (REL-5-MM7-1-0) and
+``DistributionIndicator`` both to ``distribution_indicator``; ``Date`` and
+``TimeStamp`` of DeliveryReportReq both to ``date``.
 
 ``MM7Version`` is not a PDU field: it belongs to :class:`~mm7codec.Message`
 with the schema version, since it must agree with it.
@@ -26,6 +27,7 @@ import datetime as _dt
 
 from ._numbers import check_number
 from ._status import MMStatus, StatusCode
+from ._wire import ADDRESS_ELEMENTS, ELEMENT_FIELD_OVERRIDES, ELEMENT_FIELDS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -119,13 +121,6 @@ def _set(obj: object, name: str, value: object) -> None:
 
 
 # --- shared types -----------------------------------------------------------------------------
-
-#: Address kinds and the element each is written as.
-ADDRESS_ELEMENTS: Dict[str, str] = {
-    "number": "Number",
-    "email": "RFC2822Address",
-    "short_code": "ShortCode",
-}
 
 
 @record(frozen=True)
@@ -690,62 +685,10 @@ RESPONSE_FOR: Dict[Type[PDU], Type[Response]] = {
     ReadReplyReq: ReadReplyRsp,
 }
 
-#: Element name -> field name for PDU children (MM7Version is the Message's).
-ELEMENT_FIELDS: Dict[str, str] = {
-    "SenderIdentification": "sender_identification",
-    "Recipients": "recipients",
-    "ServiceCode": "service_code",
-    "LinkedID": "linked_id",
-    "MessageClass": "message_class",
-    "TimeStamp": "time_stamp",
-    "ReplyCharging": "reply_charging",
-    "EarliestDeliveryTime": "earliest_delivery_time",
-    "ExpiryDate": "expiry_date",
-    "DeliveryReport": "delivery_report",
-    "ReadReply": "read_reply",
-    "Priority": "priority",
-    "Subject": "subject",
-    "ChargedParty": "charged_party",
-    "ChargedPartyID": "charged_party_id",
-    "DistributionIndicator": "distribution_indicator",
-    "DistributionProtection": "distribution_indicator",
-    "DeliveryCondition": "delivery_condition",
-    "ApplicID": "applic_id",
-    "ReplyApplicID": "reply_applic_id",
-    "AuxApplicInfo": "aux_applic_info",
-    "ContentClass": "content_class",
-    "DRMContent": "drm_content",
-    "Content": "content",
-    "Status": "status",
-    "MessageID": "message_id",
-    "MMSRelayServerID": "mms_relay_server_id",
-    "VASPID": "vasp_id",
-    "VASID": "vas_id",
-    "Sender": "sender",
-    "Previouslysentby": "previously_sent_by",
-    "Previouslysentdateandtime": "previously_sent_date_and_time",
-    "SenderSPI": "sender_spi",
-    "RecipientSPI": "recipient_spi",
-    "ReplyChargingID": "reply_charging_id",
-    "UACapabilities": "ua_capabilities",
-    "CancelID": "cancel_id",
-    "ReplaceID": "replace_id",
-    "Recipient": "recipient",
-    "Date": "date",
-    "MMStatus": "mm_status",
-    "MMStatusExtension": "mm_status_extension",
-    "StatusText": "status_text",
-}
-
-#: Per-PDU exceptions to :data:`ELEMENT_FIELDS`.
-_ELEMENT_FIELD_OVERRIDES: Dict[Type[PDU], Dict[str, str]] = {
-    DeliveryReportReq: {"TimeStamp": "date"},
-}
-
 
 def element_field(cls: Type[PDU], element: str) -> Optional[str]:
     """The field of ``cls`` that holds ``element``, or ``None`` if it has none."""
-    override = _ELEMENT_FIELD_OVERRIDES.get(cls)
+    override = ELEMENT_FIELD_OVERRIDES.get(cls.WIRE_NAME)
     if override and element in override:
         return override[element]
     name = ELEMENT_FIELDS.get(element)

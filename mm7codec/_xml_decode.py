@@ -9,6 +9,7 @@ decoder never tests versions itself. Deviations are recorded as defects
 
 from __future__ import annotations
 
+from . import _pdu
 from ._defects import DEFECTS
 from ._errors import DecodeError, DefectRecorder, LimitExceededError, UnsupportedOperationError
 from ._limits import Limits
@@ -19,12 +20,10 @@ from ._pdu import (
     ContentRef,
     Extension,
     Recipients,
-    ReplyCharging,
     RSErrorRsp,
     SenderIdentification,
     SentTime,
     Status,
-    UACapabilities,
     UserAgent,
     element_elsewhere,
     element_field,
@@ -32,6 +31,11 @@ from ._pdu import (
 from ._record import fields_of, make
 from ._status import StatusCode
 from ._versions import LATEST, NAMESPACE_PREFIX, VERSIONS, resolve
+from ._wire import ADDRESS_ATTRIBUTES as _ADDRESS_ATTRIBUTES
+from ._wire import ADDRESS_KINDS as _ADDRESS_KINDS
+from ._wire import ADDRESS_SPELLINGS as _ADDRESS_SPELLINGS
+from ._wire import ALIASES as _ALIASES
+from ._wire import FIELD_SHAPES, NESTED
 from ._xml_encode import SOAP_NS, escape_attr, escape_text
 
 TYPE_CHECKING = False
@@ -50,30 +54,8 @@ DEFECT_KINDS: Dict[str, str] = {k: text for k, (layer, text) in DEFECTS.items() 
 _WS = " \t\r\n"
 _NATIVE_ENCODINGS = frozenset({"utf-8", "us-ascii"})
 _UTF8_NAMES = frozenset({"utf-8", "utf8"})
-_ADDRESS_KINDS = {"Number": "number", "RFC2822Address": "email", "ShortCode": "short_code"}
-#: Address element spellings seen in the field -> the schema's (pre-RFC 2822 name).
-_ADDRESS_SPELLINGS = {"RFC822Address": "RFC2822Address"}
-_ADDRESS_ATTRIBUTES = {"displayOnly": "display_only", "addressCoding": "address_coding", "id": "id"}
 _FAULT_STATUS = {"Client": 2000, "Server": 3000}
 _DEFAULT_LIMITS = Limits()
-#: Element names two PDUs use for one field in different versions (old name, defect).
-_ALIASES: Dict[str, Dict[str, Tuple[str, str]]] = {
-    "DeliveryReportReq": {
-        "Date": ("TimeStamp", "date-timestamp-swap"),
-        "TimeStamp": ("Date", "date-timestamp-swap"),
-    },
-    "ReadReplyReq": {"Date": ("TimeStamp", "date-timestamp-swap")},
-    "SubmitReq": {
-        "DistributionProtection": ("DistributionIndicator", "renamed-element"),
-        "DistributionIndicator": ("DistributionProtection", "renamed-element"),
-    },
-    "ReplaceReq": {
-        "DistributionProtection": ("DistributionIndicator", "renamed-element"),
-        "DistributionIndicator": ("DistributionProtection", "renamed-element"),
-    },
-}
-
-
 _SPLIT_CACHE: Dict[str, Tuple[str, str]] = {}
 
 
@@ -616,7 +598,7 @@ def _dec_sender_identification(
 ) -> Any:
     ct = ctx.version.types[type_name]
     values: Dict[str, Any] = {}
-    names = {"VASPID": "vasp_id", "VASID": "vas_id", "SenderAddress": "sender_address"}
+    names = NESTED["SenderIdentification"]
     for child in elem:
         local = _split(child.tag)[1]
         field = names.get(local)
@@ -626,11 +608,14 @@ def _dec_sender_identification(
             ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
             continue
         ctx.rec.depth(level + 1)
-        if field == "sender_address":
+        if FIELD_SHAPES.get(field) == "address":
             values[field] = _dec_address(ctx, child, spec.type, level + 1, f"{where}/{local}")
         else:
             values[field] = _simple_value(ctx, child, spec.type, level + 1, f"{where}/{local}")
     return make(SenderIdentification, values)
+
+
+_STATUS_NAMES = NESTED["Status"]
 
 
 def _dec_status(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
@@ -639,7 +624,7 @@ def _dec_status(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str
     for child in elem:
         local = _split(child.tag)[1]
         spec = ct.child(local)
-        if spec is None or local not in ("StatusCode", "StatusText", "Details"):
+        if spec is None or local not in _STATUS_NAMES:
             _check_depth(child, level + 1, ctx.rec.limit)
             kind = "element-not-in-version" if local == "StatusText" else "unknown-element"
             ctx.rec.defect(kind, f"{where}/{local} (dropped)")
@@ -727,6 +712,7 @@ def _sequenced_entries(
     where: str,
     entry: Callable[[Element, ComplexType, Dict[str, Any], str], Any],
     leaf: bool,
+    names: Dict[str, str],
 ) -> Tuple[Any, ...]:
     """Previouslysentby / Previouslysentdateandtime: repeated children with ``sequence``."""
     spec = ctx.version.types[type_name].children[0]
@@ -743,7 +729,7 @@ def _sequenced_entries(
             ctx.rec.leaf(child, level + 1, child_where)
         else:
             ctx.rec.depth(level + 1)
-        extra = _attributes(ctx, child, item_type, {"sequence": "sequence"}, child_where)
+        extra = _attributes(ctx, child, item_type, names, child_where)
         value = entry(child, item_type, extra, child_where)
         if value is not None:
             entries.append(value)
@@ -759,7 +745,9 @@ def _dec_previously_sent_by(
         address = _address_in(ctx, child, item_type, level + 1, child_where)
         return None if address is None else make(UserAgent, {"address": address, **extra})
 
-    return _sequenced_entries(ctx, elem, type_name, level, where, user_agent, leaf=False)
+    return _sequenced_entries(
+        ctx, elem, type_name, level, where, user_agent, False, NESTED["UserAgent"]
+    )
 
 
 def _dec_sent_times(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
@@ -768,7 +756,9 @@ def _dec_sent_times(ctx: _Ctx, elem: Element, type_name: str, level: int, where:
     ) -> Any:
         return make(SentTime, {"value": _text(child), **extra})
 
-    return _sequenced_entries(ctx, elem, type_name, level, where, sent_time, leaf=True)
+    return _sequenced_entries(
+        ctx, elem, type_name, level, where, sent_time, True, NESTED["SentTime"]
+    )
 
 
 def _dec_delivery_condition(
@@ -796,25 +786,27 @@ def _dc_list(ctx: _Ctx, elem: Element, level: int, where: str) -> Tuple[int, ...
     return tuple(values)
 
 
+#: Decoders by shape (``_wire.FIELD_SHAPES``); an attribute-only record gets its own.
+_SHAPE_DECODERS: Dict[str, Callable[..., Any]] = {
+    "address": _dec_address,
+    "recipients": _dec_recipients,
+    "record:SenderIdentification": _dec_sender_identification,
+    "record:Status": _dec_status,
+    "sequence:UserAgent": _dec_previously_sent_by,
+    "sequence:SentTime": _dec_sent_times,
+    "dc-list": _dec_delivery_condition,
+}
+#: Field -> (record class, attribute -> field) for records made of attributes only.
+_RECORD_ATTRIBUTES: Dict[str, Tuple[type, Dict[str, str]]] = {
+    field: (getattr(_pdu, shape[7:]), NESTED[shape[7:]])
+    for field, shape in FIELD_SHAPES.items()
+    if shape.startswith("record:") and shape not in _SHAPE_DECODERS
+}
 #: Field -> decoder for fields whose element is not a plain simple value.
 _DECODERS: Dict[str, Callable[..., Any]] = {
-    "sender_identification": _dec_sender_identification,
-    "recipients": _dec_recipients,
-    "sender": _dec_address,
-    "recipient": _dec_address,
-    "status": _dec_status,
-    "reply_charging": _attribute_record(
-        ReplyCharging, {"replyChargingSize": "size", "replyDeadline": "deadline"}
-    ),
-    "content": _attribute_record(
-        ContentRef, {"href": "href", "allowAdaptations": "allow_adaptations"}
-    ),
-    "ua_capabilities": _attribute_record(
-        UACapabilities, {"UAProf": "ua_prof", "TimeStamp": "time_stamp"}
-    ),
-    "previously_sent_by": _dec_previously_sent_by,
-    "previously_sent_date_and_time": _dec_sent_times,
-    "delivery_condition": _dec_delivery_condition,
+    field: _SHAPE_DECODERS.get(shape) or _attribute_record(*_RECORD_ATTRIBUTES[field])
+    for field, shape in FIELD_SHAPES.items()
+    if field in _RECORD_ATTRIBUTES or shape in _SHAPE_DECODERS
 }
 
 # (version name, wire name) -> local name -> (index, ElementSpec, field, decoder or None)
@@ -1093,21 +1085,6 @@ def _fast_attribute_record(elem: Element, arg: Tuple[type, _AttrTable]) -> Any:
     return make(cls, values)
 
 
-_RECORD_ATTRIBUTES: Dict[str, Tuple[type, Dict[str, str]]] = {
-    "reply_charging": (
-        ReplyCharging,
-        {"replyChargingSize": "size", "replyDeadline": "deadline"},
-    ),
-    "content": (ContentRef, {"href": "href", "allowAdaptations": "allow_adaptations"}),
-    "ua_capabilities": (UACapabilities, {"UAProf": "ua_prof", "TimeStamp": "time_stamp"}),
-}
-_SENDER_IDENTIFICATION = {
-    "VASPID": "vasp_id",
-    "VASID": "vas_id",
-    "SenderAddress": "sender_address",
-}
-
-
 def _address_arg(
     version: SchemaVersion, type_name: str
 ) -> Optional[Dict[str, Tuple[str, _AttrTable]]]:
@@ -1137,8 +1114,8 @@ def _fast_decoder(
     if field == "sender_identification":
         table: Dict[str, Tuple[str, _FastFn, Any]] = {}
         for spec in version.types[type_name].children:
-            name = _SENDER_IDENTIFICATION[spec.name]
-            if name == "sender_address":
+            name = NESTED["SenderIdentification"][spec.name]
+            if FIELD_SHAPES.get(name) == "address":
                 table[ns + spec.name] = (name, _fast_address, _address_arg(version, spec.type))
             else:
                 table[ns + spec.name] = (name, _fast_simple, _simple_kind(version, spec.type))

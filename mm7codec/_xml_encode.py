@@ -9,23 +9,20 @@ the output is valid against the version's schema.
 
 from __future__ import annotations
 
+from . import _pdu
 from ._errors import EncodeError
 from ._pdu import (
-    ADDRESS_ELEMENTS,
     Address,
-    ContentRef,
     Recipients,
-    ReplyCharging,
     RSErrorRsp,
-    SenderIdentification,
     SentTime,
     Status,
-    UACapabilities,
     UserAgent,
     VASPErrorRsp,
     element_elsewhere,
     fields_in_version,
 )
+from ._wire import ADDRESS_ATTRIBUTES, ADDRESS_ELEMENTS, FIELD_SHAPES, NESTED
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -39,24 +36,9 @@ __all__ = ["SOAP_NS", "check_chars", "encode_envelope", "escape_attr", "escape_t
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 
-#: Record class -> (element or attribute name -> field name) for nested types.
-_NESTED: Dict[type, Dict[str, str]] = {
-    SenderIdentification: {
-        "VASPID": "vasp_id",
-        "VASID": "vas_id",
-        "SenderAddress": "sender_address",
-    },
-    Status: {"StatusCode": "code", "StatusText": "text", "Details": "details"},
-    ReplyCharging: {"replyChargingSize": "size", "replyDeadline": "deadline"},
-    ContentRef: {"href": "href", "allowAdaptations": "allow_adaptations"},
-    UACapabilities: {"UAProf": "ua_prof", "TimeStamp": "time_stamp"},
-}
-_ADDRESS_ATTRIBUTES = (
-    ("displayOnly", "display_only"),
-    ("addressCoding", "address_coding"),
-    ("id", "id"),
-)
-_ADDRESS_NAMES = dict(_ADDRESS_ATTRIBUTES)
+#: Record class -> (element or attribute name -> field name), from ``_wire.NESTED``.
+_NESTED: Dict[type, Dict[str, str]] = {getattr(_pdu, name): names for name, names in NESTED.items()}
+_ADDRESS_NAMES = ADDRESS_ATTRIBUTES
 #: PDU fields that are not schema elements.
 _NOT_ELEMENTS = frozenset({"extensions", "fault_code", "fault_string"})
 
@@ -491,7 +473,7 @@ def _write_sequenced(
     for entry in value:
         if not isinstance(entry, kind):
             raise EncodeError(f"{where}: {kind.__name__} entries expected")
-        attrs = w.attributes(item_type, entry, {"sequence": "sequence"}, child)
+        attrs = w.attributes(item_type, entry, _NESTED[kind], child)
         if isinstance(entry, UserAgent):
             inner = w.address_item(item_type, entry.address, child)
         else:
@@ -531,11 +513,11 @@ def _tuple_handler(value: Tuple[Any, ...]) -> Optional[Callable[..., None]]:
 _HANDLERS: Dict[type, Callable[..., None]] = {
     Address: _write_address,
     Recipients: _write_recipients,
-    SenderIdentification: _write_record,
-    Status: _write_record,
-    ReplyCharging: _write_record,
-    ContentRef: _write_record,
-    UACapabilities: _write_record,
+    **{
+        getattr(_pdu, shape[7:]): _write_record
+        for shape in FIELD_SHAPES.values()
+        if shape.startswith("record:")
+    },
 }
 
 

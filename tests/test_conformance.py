@@ -340,8 +340,9 @@ def test_a_cut_multipart_is_read_whole() -> None:
     [
         ({"delivery_condition": ["\u00b2"]}, "DeliveryCondition value is a number"),
         ({"delivery_condition": [True]}, "DeliveryCondition value is a number"),
-        ({"sender_identification": ["not", "an", "object"]}, "field 'sender_identification'"),
-        ({"previously_sent_by": [{"no": "address"}]}, "field 'previously_sent_by'"),
+        ({"sender_identification": ["not", "an", "object"]}, "not a list"),
+        ({"previously_sent_by": [{"no": "address"}]}, "UserAgent"),
+        ({"recipients": 5}, "field 'recipients'"),
     ],
 )
 def test_json_spec_refuses_bad_values_with_encode_error(fields: dict, error: str) -> None:

@@ -21,8 +21,9 @@ import pytest
 import mm7codec as mm7
 from mm7codec import DecodeError, Message
 from mm7codec._limits import Limits
-from mm7codec._pdu import ADDRESS_ELEMENTS, PDU_CLASSES, element_field
+from mm7codec._pdu import PDU_CLASSES, element_field
 from mm7codec._versions import VERSIONS
+from mm7codec._wire import ADDRESS_ELEMENTS
 from mm7codec._xml import decode_envelope
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
