@@ -140,15 +140,13 @@ class MimeWriter:
     # -- planning ------------------------------------------------------------
 
     def _leaf(self, part: Part, transfer: Optional[Transfer]) -> _Leaf:
-        if transfer is None:
-            body = part._body
-            in_memory = body.in_memory() if body is not None else None
-            transfer = choose(in_memory, _is_textual(part.content_type))
         body = part._body
-        size = body.size if body is not None else 0
-        encoded_size = transfer.encoded_size(size)
-        if encoded_size is not None or body is None:
-            return _Leaf(transfer, None, encoded_size or 0)
+        assert body is not None  # a leaf is a part with a body
+        if transfer is None:
+            transfer = choose(body.in_memory(), _is_textual(part.content_type))
+        encoded_size = transfer.encoded_size(body.size)
+        if encoded_size is not None:
+            return _Leaf(transfer, None, encoded_size)
         encoded = b"".join(transfer.encode(body))
         return _Leaf(transfer, encoded, len(encoded))
 
@@ -280,8 +278,7 @@ class MimeWriter:
             yield leaf.encoded
             return
         body = part._body
-        if body is None:
-            return
+        assert body is not None  # a leaf is a part with a body
         written = 0
         for chunk in leaf.transfer.encode(body):
             written += len(chunk)
