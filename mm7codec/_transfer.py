@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     #: What the writer yields: bytes, or views of a body held in memory.
     Chunk = Union[bytes, memoryview]
 
-__all__ = ["IDENTITY", "Transfer", "lookup"]
+__all__ = ["BASE64", "IDENTITY", "MAX_LINE", "Transfer", "choose", "fits_8bit", "lookup"]
 
 _A2B = binascii.a2b_base64
 _B2A = binascii.b2a_base64
