@@ -1,6 +1,6 @@
-"""Streaming MIME: a push parser (sans-I/O) and its twin, a chunked writer.
+"""The MIME push parser (sans-I/O); its twin, the writer, is ``_mime_write``.
 
-Theory of operation (parser). ``feed()`` appends to one ``bytes`` buffer and
+Theory of operation. ``feed()`` appends to one ``bytes`` buffer and
 runs a small state machine over it; nothing iterates lines in Python. While in
 a body, preamble or epilogue the parser looks for ``b"\\n--" + boundary`` of
 the innermost open multipart with ``bytes.find``; everything before the last
@@ -9,6 +9,15 @@ body's decoder, so memory stays at about one chunk plus one delimiter. For
 base64 and quoted-printable bodies the hand-over stops at the last line break
 (when one is near), so decoders almost always get whole lines and base64 gets
 whole 4-character quanta: one ``binascii.a2b_base64`` call per chunk.
+
+One path, however the bytes arrive: a leaf whose whole body is in the buffer
+when its closing delimiter is found is decoded in one call (long encoded
+bodies in line-aligned 64 KiB pieces); a header block is read once per
+distinct block (``_read_block``). The parser's state comes in named pieces:
+the window over the input (``_buf``, ``_pos``, ``_base``), the open
+multiparts (``_Level``), the leaf being read (``_Leaf``), a preamble or
+epilogue (``_Collector``), a header block read (``_Block``). Decoding a
+transfer encoding is the registry's (``_transfer``).
 
 Delimiters (RFC 2046 §5.1.1): ``--boundary`` at the start of a line, then
 optional spaces/tabs (transport padding) and a line break, or ``--`` for the
@@ -42,12 +51,11 @@ Quoted-printable is decoded with ``binascii.a2b_qp`` line by line, which is
 what stdlib ``email`` does, so malformed escapes pass through unchanged.
 
 Limits (:class:`Limits`) are checked as bytes arrive, so memory never grows
-past a limit plus one chunk: ``max_message_size`` (every byte fed),
+past a limit plus one chunk: ``max_message_size`` (every byte fed, counted by
+a :class:`MessageBudget`, the one counter the ``Decoder`` uses too),
 ``max_parts`` (every part, the root included), ``max_depth`` (nested
 multiparts, the root multipart is depth 1) and ``max_header_size`` (one
 part's header block).
-
-Writer: see :func:`iter_write`.
 """
 
 from __future__ import annotations
@@ -314,7 +322,6 @@ class MimeParser:
         self._nparts = 0
         self._once: Set[str] = set()
         self._root: Optional[Part] = None
-        self._root_headers = content_type is None
         self._align = False
         self._leaf = _NO_LEAF
         self._collect = _Collector()
