@@ -359,3 +359,31 @@ def test_json_spec_takes_ascii_digit_strings_and_refuses_a_fields_list() -> None
     assert message.pdu.delivery_condition == (1, 2)  # type: ignore[attr-defined]
     with pytest.raises(EncodeError, match="'fields' is an object"):
         message_from_spec({"pdu": "SubmitReq", "fields": ["subject"]})
+
+
+@pytest.mark.parametrize("code", ["0", "123456789012"])
+def test_status_code_out_of_range_is_format_corrupt(code: str) -> None:
+    data = xml("blank_lines_before_declaration.xml").replace(
+        b"<mm7:StatusCode>1000<", f"<mm7:StatusCode>{code}<".encode()
+    )
+    with pytest.raises(DecodeError, match="is not a status code") as info:
+        decode_envelope(data)
+    assert info.value.status_code == 2007
+
+
+def test_sender_identification_where_the_pdu_has_no_vasp_id_is_unknown() -> None:
+    data = xml("submit_rsp_rel_5_1_0_message_id.xml").replace(
+        b"</mm7:MessageID>",
+        b"</mm7:MessageID><mm7:SenderIdentification><mm7:VASPID>v</mm7:VASPID>"
+        b"</mm7:SenderIdentification>",
+    )
+    message = decode_envelope(data)
+    assert kinds(message) == ["unknown-element"]
+    assert len(message.pdu.extensions) == 1
+
+
+def test_a_limit_while_reading_a_cut_capture_is_not_retried() -> None:
+    with pytest.raises(mm7.LimitExceededError):
+        mm7.decode_http(
+            http("content_length_lf_became_crlf.http"), limits=mm7.Limits(max_envelope_size=100)
+        )
