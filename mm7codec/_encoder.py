@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from ._message import Message
     from ._versions import SchemaVersion
+    from .profiles import Profile
 
 __all__ = ["EncodedMessage", "encode", "iter_encode"]
 
@@ -100,6 +101,7 @@ def encode(
     version: Union[SchemaVersion, str, None] = None,
     mm7_version: Optional[str] = None,
     validate: bool = True,
+    profile: Union[Profile, str, None] = None,
 ) -> EncodedMessage:
     """Encode ``message`` for the wire, in its own schema version or in ``version``.
 
@@ -107,10 +109,28 @@ def encode(
     or the new schema's own when ``version`` changes it). With ``validate``
     (the default) every value is checked against the version's schema types.
 
+    ``profile`` (a :class:`mm7codec.profiles.Profile` or its name) writes for
+    one gateway: its ``prepare()`` first (schema and MM7Version pairing,
+    number rule, refused fields), then ``version``/``mm7_version`` when given
+    (explicit arguments win). A request gets the profile's SOAPAction, any
+    other PDU (an answer) its response headers (no SOAPAction, its
+    Content-Type on a bare envelope). ``soap_transfer_encoding="binary"``
+    labels the SOAP part binary; the profile's ``media_layout`` is not applied
+    (content is one part, as TS 23.140 §8.4 writes it).
+
     Raises:
         EncodeError: a field the version does not have, a missing mandatory
-            element, an invalid value, or an invalid header.
+            element, an invalid value, or an invalid header; under a
+            profile, a number or field the peer refuses (InvalidNumberError
+            for numbers).
+        ValueError: ``profile`` names no known profile.
     """
+    chosen: Optional[Profile] = None
+    if profile is not None:
+        from .profiles import get_profile  # here: a plain encode never needs it
+
+        chosen = get_profile(profile)
+        message = chosen.prepare(message)
     if version is not None:
         message = message.replace(version=version)
     if mm7_version is not None:
@@ -118,15 +138,16 @@ def encode(
     envelope = encode_envelope(message, validate=validate)
     content = message.content
     if content is None:
-        return EncodedMessage(message, envelope, None)
+        return _with_profile(EncodedMessage(message, envelope, None), chosen)
     soap_id = _soap_content_id(content)
+    binary = chosen is not None and chosen.soap_transfer_encoding == "binary"
     soap = Part.bytes(
         envelope,
         XML_CONTENT_TYPE,
         content_id=soap_id,
         # Raw text, never base64 (the envelope has bare LFs, which would make the
         # MIME writer pick base64): 8bit when it is CRLF text with short lines.
-        transfer_encoding="8bit" if fits_8bit(envelope) else "binary",
+        transfer_encoding="8bit" if fits_8bit(envelope) and not binary else "binary",
     )
     root = Part.multipart(
         "related",
@@ -135,7 +156,18 @@ def encode(
         # (a boundary given is the caller's choice, refused on a collision).
         params={"type": "text/xml", "start": f"<{soap_id}>"},
     )
-    return EncodedMessage(message, envelope, root)
+    return _with_profile(EncodedMessage(message, envelope, root), chosen)
+
+
+def _with_profile(encoded: EncodedMessage, profile: Optional[Profile]) -> EncodedMessage:
+    if profile is not None:
+        from ._pdu import Request
+
+        if isinstance(encoded.message.pdu, Request):
+            encoded.headers = profile.request_headers(encoded.headers)
+        else:
+            encoded.headers = profile.response_headers(encoded.headers)
+    return encoded
 
 
 def iter_encode(
@@ -144,9 +176,12 @@ def iter_encode(
     version: Union[SchemaVersion, str, None] = None,
     mm7_version: Optional[str] = None,
     validate: bool = True,
+    profile: Union[Profile, str, None] = None,
 ) -> Iterator[bytes]:
     """The body of ``encode(message, ...)`` in chunks (headers: use :func:`encode`)."""
-    return encode(message, version=version, mm7_version=mm7_version, validate=validate).iter_body()
+    return encode(
+        message, version=version, mm7_version=mm7_version, validate=validate, profile=profile
+    ).iter_body()
 
 
 def _soap_content_id(content: Part) -> str:
