@@ -387,3 +387,22 @@ def test_a_limit_while_reading_a_cut_capture_is_not_retried() -> None:
         mm7.decode_http(
             http("content_length_lf_became_crlf.http"), limits=mm7.Limits(max_envelope_size=100)
         )
+
+
+def test_a_record_of_another_version_goes_back_as_received() -> None:
+    """UACapabilities (attributes, REL-6-MM7-1-4 only) in a REL-6-MM7-1-3 DeliverReq."""
+    data = (
+        xml("deliver_req_wrapped_vasp_id.xml")
+        .replace(b"REL-6-MM7-1-4", b"REL-6-MM7-1-3")
+        .replace(b"<MM7Version>6.8.0</MM7Version>", b"<MM7Version>6.6.0</MM7Version>")
+        .replace(
+            b"<Priority>Normal</Priority>",
+            b'<Priority>Normal</Priority><UACapabilities UAProf="http://ua.example/p.rdf"/>',
+        )
+    )
+    message = decode_envelope(data)
+    assert message.pdu.ua_capabilities.ua_prof == "http://ua.example/p.rdf"  # type: ignore[attr-defined]
+    assert "element-not-in-version" in kinds(message)
+    out = encode_envelope(message, validate=False)
+    assert b'<UACapabilities UAProf="http://ua.example/p.rdf"/>' in out
+    assert decode_envelope(out).pdu == message.pdu
