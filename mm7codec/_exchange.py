@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     )
 
     from ._encoder import EncodedMessage
+    from .dedupe import DedupeStore, Ticket
+    from .profiles import Profile
 
     Headers = Tuple[Tuple[str, str], ...]
     Auth = Tuple[str, str]
@@ -631,6 +633,7 @@ _REASONS = {
     405: "Method Not Allowed",
     413: "Content Too Large",
     500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 # Defects that mean the body did not arrive whole: acknowledging it would lose
 # the rest for good.
@@ -668,8 +671,10 @@ def _safe_text(text: str) -> str:
     return cleaned[:400]
 
 
-def encode_answer(reply: Message, http_status: int) -> Answer:
+def encode_answer(reply: Message, http_status: int, profile: Optional[Profile] = None) -> Answer:
     """Encode an answer (validated) for the wire, SOAPAction dropped, Content-Length added.
+
+    With ``profile``, its response headers (its Content-Type on a bare envelope).
 
     Raises:
         EncodeError: the answer does not encode.
@@ -684,16 +689,23 @@ def encode_answer(reply: Message, http_status: int) -> Answer:
         encode(reply.replace(transaction_id="tx"))
         encoded = encode(reply, validate=False)
     body = encoded.body
-    headers = [(n, v) for n, v in encoded.headers if n.lower() != "soapaction"]
+    if profile is None:
+        headers = [(n, v) for n, v in encoded.headers if n.lower() != "soapaction"]
+    else:
+        headers = profile.response_headers(encoded.headers)
     headers.append(("Content-Length", str(len(body))))
     return Answer(http_status, headers, body)
 
 
 def _fault_answer(
-    reply: Message, error_cls: _ErrorClass, log: Optional[Log], http_status: int = FAULT_HTTP_STATUS
+    reply: Message,
+    error_cls: _ErrorClass,
+    log: Optional[Log],
+    http_status: int = FAULT_HTTP_STATUS,
+    profile: Optional[Profile] = None,
 ) -> Answer:
     try:
-        return encode_answer(reply, http_status)
+        return encode_answer(reply, http_status, profile)
     except MM7Error as exc:
         if log is not None:
             log(f"fault {reply.pdu.WIRE_NAME} does not encode: {exc}")
@@ -706,7 +718,7 @@ def _fault_answer(
             error_cls(status=Status(code, text)), transaction_id, reply.version or LATEST
         )
         try:
-            return encode_answer(fallback, http_status)
+            return encode_answer(fallback, http_status, profile)
         except MM7Error:
             continue
     raise AssertionError("a plain Fault always encodes")  # pragma: no cover
@@ -741,7 +753,22 @@ class ReceiverPolicy:
     ``feed``/``finish``, :meth:`prepare` on the decoded message (an Answer, or
     a :class:`Pending` whose success answer is already encoded), then calls
     the handler itself and gives the result to ``Pending.result`` or the
-    exception to ``Pending.failed``.
+    exception to ``Pending.failed`` (or, when the handler is interrupted by
+    something else, a cancellation, calls ``Pending.abandon``).
+
+    ``profile`` (a :class:`mm7codec.profiles.Profile` or its name): answers
+    carry its response headers (its Content-Type on a bare envelope, no
+    SOAPAction); a Fault to a request whose version cannot be read is written
+    in its schema, and an answer whose request carried an MM7Version its
+    schema does not list gets the profile's MM7Version when the schemas agree.
+
+    ``dedupe`` (a :class:`mm7codec.dedupe.DedupeStore`, or True for a fresh
+    ``MemoryDedupe()`` of this policy's own): a resent delivery that was
+    handled and acknowledged is answered 1000 again without the handler, and
+    one still in a handler elsewhere gets a Fault 4006 under HTTP 503, per the
+    sequence in ``mm7codec.dedupe``. Requests whose 1000 answer carries a
+    value only the handler gives (a SubmitReq's MessageID) are not
+    deduplicated: the handler sees every copy.
     """
 
     def __init__(
@@ -752,6 +779,8 @@ class ReceiverPolicy:
         strict: bool = False,
         side: str = "vasp",
         realm: str = "MM7",
+        profile: Union[Profile, str, None] = None,
+        dedupe: Union[DedupeStore, bool, None] = None,
     ) -> None:
         if side not in ("vasp", "relay"):
             raise ValueError('side must be "vasp" or "relay"')
@@ -761,6 +790,19 @@ class ReceiverPolicy:
         self.realm = realm
         self.error_cls: _ErrorClass = VASPErrorRsp if side == "vasp" else RSErrorRsp
         self._check = _auth_check(auth)
+        self.profile: Optional[Profile] = None
+        if profile is not None:
+            from .profiles import get_profile  # here: a receiver without one never loads it
+
+            self.profile = get_profile(profile)
+        self.dedupe: Optional[DedupeStore] = None
+        if isinstance(dedupe, bool):
+            if dedupe:
+                from .dedupe import MemoryDedupe  # here: it loads hashlib and uuid
+
+                self.dedupe = MemoryDedupe()
+        elif dedupe is not None:
+            self.dedupe = dedupe
 
     def check_head(
         self, method: str, authorization: Optional[str], content_length: Optional[str]
@@ -811,7 +853,7 @@ class ReceiverPolicy:
 
     def refusal(self, http_status: int, error: MM7Error, head: bytes) -> Answer:
         """A Fault for a request that was not decoded, correlated as well as ``head`` allows."""
-        version = LATEST
+        version = LATEST if self.profile is None else self.profile.schema
         found = _VERSION_RE.search(head)
         if found is not None:
             with contextlib.suppress(MM7Error):
@@ -820,8 +862,24 @@ class ReceiverPolicy:
         transaction_id = tx.group(1).decode("latin-1") if tx is not None else "unknown"
         code = status_code(error.status_code)
         pdu = self.error_cls(status=Status.error(code, _safe_text(error.message)))
-        reply = Message(pdu, transaction_id, version)
-        return _fault_answer(reply, self.error_cls, None, http_status)
+        mm7_version = None
+        if self.profile is not None and version.name == self.profile.version:
+            mm7_version = self.profile.mm7_version
+        reply = Message(pdu, transaction_id, version, mm7_version)
+        return _fault_answer(reply, self.error_cls, None, http_status, self.profile)
+
+    def _answer_basis(self, message: Message) -> Message:
+        """The request answers are built from: ``message``, or, when its MM7Version is
+        one its schema does not list (a Java library's 6.7.0) and the profile speaks
+        that schema, ``message`` carrying the profile's MM7Version."""
+        profile = self.profile
+        if (
+            profile is None
+            or message.version.name != profile.version
+            or message.mm7_version in message.version.mm7_versions
+        ):
+            return message
+        return message.replace(mm7_version=profile.mm7_version)
 
     def prepare(self, message: Message, log: Optional[Log] = None) -> Union[Answer, Pending]:
         """Before the handler: an Answer when it must not run, else a :class:`Pending`.
@@ -829,44 +887,115 @@ class ReceiverPolicy:
         The success answer is built and encoded here, so a handler never runs
         for a request whose acknowledgement could not be sent (3000 Fault then).
         """
+        profile = self.profile
         if not isinstance(message.pdu, Request):
             code = StatusCode.UNSUPPORTED_OPERATION
             text = f"{message.pdu.WIRE_NAME} is not a request"
             pdu = self.error_cls(status=Status.error(code, text))
             reply = Message(pdu, message.transaction_id, message.version)
-            return _fault_answer(reply, self.error_cls, log)
+            return _fault_answer(reply, self.error_cls, log, profile=profile)
+        basis = self._answer_basis(message)
         success: Optional[Answer] = None
         try:
             try:
-                success = encode_answer(message.response(StatusCode.SUCCESS), 200)
+                success = encode_answer(basis.response(StatusCode.SUCCESS), 200, profile)
             except MM7Error:
                 # SubmitRsp, extendedReplaceRsp: a MessageID only the handler can
                 # give. A stand-in proves the rest of the answer encodes.
-                encode_answer(message.response(StatusCode.SUCCESS, message_id="pending"), 200)
+                stand_in = basis.response(StatusCode.SUCCESS, message_id="pending")
+                encode_answer(stand_in, 200, profile)
         except MM7Error as exc:
             if log is not None:
                 log(f"no answer to {message.pdu.WIRE_NAME} encodes: {exc}")
-            reply = message.error_response(
+            reply = basis.error_response(
                 StatusCode.SERVER_ERROR,
                 _safe_text(f"the answer to this request cannot be encoded: {exc.message}"),
             )
-            return _fault_answer(reply, self.error_cls, log)
-        return Pending(self, message, success)
+            return _fault_answer(reply, self.error_cls, log, profile=profile)
+        ticket: Optional[Ticket] = None
+        if self.dedupe is not None and success is not None:
+            # Claimed only now: the body arrived whole and its 1000 encodes.
+            from . import dedupe
+
+            try:
+                ticket = dedupe.begin(self.dedupe, message)
+            except Exception as exc:
+                # The store is down: run nothing, answer "later"; a resend may find it back.
+                if log is not None:
+                    log(f"duplicate check failed for {message.transaction_id!r}: {exc!r}")
+                reply = basis.error_response(
+                    StatusCode.SERVER_ERROR, "duplicate check failed, resend later"
+                )
+                return _fault_answer(reply, self.error_cls, log, profile=profile)
+            if ticket.state is dedupe.Claim.DONE:
+                if log is not None:
+                    log(
+                        f"{message.pdu.WIRE_NAME} {message.transaction_id!r} handled before:"
+                        " answered 1000 again, handler not called"
+                    )
+                return success
+            if ticket.state is dedupe.Claim.BUSY:
+                # Never 1000 here: the first copy may still fail.
+                reply = basis.error_response(
+                    dedupe.BUSY_STATUS, "this delivery is being handled, resend later"
+                )
+                return _fault_answer(reply, self.error_cls, log, dedupe.BUSY_HTTP_STATUS, profile)
+        return Pending(self, message, success, ticket, basis)
 
 
 class Pending:
-    """A decoded request whose handler is about to run; maps its result to the answer."""
+    """A decoded request whose handler is about to run; maps its result to the answer.
 
-    def __init__(self, policy: ReceiverPolicy, message: Message, success: Optional[Answer]) -> None:
+    With a dedupe store, the request's claim ends with the answer: confirmed
+    when it is the 1000 success Rsp and encodes, released otherwise.
+    """
+
+    def __init__(
+        self,
+        policy: ReceiverPolicy,
+        message: Message,
+        success: Optional[Answer],
+        ticket: Optional[Ticket] = None,
+        basis: Optional[Message] = None,
+    ) -> None:
         self.policy = policy
         self.message = message
         self._success = success
+        self._ticket = ticket
+        # What answers are built from (the profile's MM7Version pairing, see ReceiverPolicy).
+        self._basis = message if basis is None else basis
 
     def result(self, result: HandlerResult, log: Optional[Log] = None) -> Answer:
         """The answer for what the handler returned (see ``make_wsgi_app``)."""
-        message = self.message
+        answer, acknowledged = self._result(result, log)
+        self._end(acknowledged, log)
+        return answer
+
+    def abandon(self) -> None:
+        """The handler never finished (cancelled, interrupted): release the claim."""
+        self._end(False, None)
+
+    def _end(self, acknowledged: bool, log: Optional[Log]) -> None:
+        ticket, self._ticket = self._ticket, None
+        if ticket is None:
+            return
+        try:
+            if acknowledged:
+                ticket.confirm()
+            else:
+                ticket.release()
+        except Exception as exc:
+            # The answer stands: a store that did not record it makes a resend run
+            # the handler again (confirm), or waits out the lease (release).
+            if log is not None:
+                what = "confirm" if acknowledged else "release"
+                log(f"dedupe {what} failed for {self.message.transaction_id!r}: {exc!r}")
+
+    def _result(self, result: HandlerResult, log: Optional[Log]) -> Tuple[Answer, bool]:
+        message = self._basis
+        profile = self.policy.profile
         if result is None and self._success is not None:
-            return self._success
+            return self._success, True
         what = "handler result"
         try:
             if result is None:
@@ -889,22 +1018,33 @@ class Pending:
                 else:
                     reply = message.error_response(status.code, status.text, status.details)
             http_status = FAULT_HTTP_STATUS if reply.is_fault else 200
-            return encode_answer(reply, http_status)
+            answer = encode_answer(reply, http_status, profile)
         except Exception as exc:
             # Our side's failure, not the sender's: 3000, never 2007, saying what failed.
             detail = f"{what} {result!r}" if not isinstance(result, Message) else what
             if log is not None:
                 log(f"{detail} does not encode, answered 3000 to {message.transaction_id!r}: {exc}")
             text = _safe_text(f"{detail} does not encode: {exc}")
-            return _fault_answer(
+            fault = _fault_answer(
                 message.error_response(StatusCode.SERVER_ERROR, text),
                 self.policy.error_cls,
                 log,
+                profile=profile,
             )
+            return fault, False
+        sent = reply.status
+        acknowledged = (
+            http_status == 200
+            and sent is not None
+            and sent.code == StatusCode.SUCCESS
+            and isinstance(reply.pdu, RESPONSE_FOR.get(type(self.message.pdu), ()))
+        )
+        return answer, acknowledged
 
     def failed(self, error: BaseException, log: Optional[Log] = None) -> Answer:
-        """The answer for a handler that raised ``error``."""
-        message = self.message
+        """The answer for a handler that raised ``error`` (a claim is released)."""
+        self._end(False, log)
+        message = self._basis
         if isinstance(error, MM7Error):
             reply = message.error_response(
                 status_code(error.status_code), _safe_text(error.message)
@@ -913,7 +1053,7 @@ class Pending:
             if log is not None:
                 log(f"handler failed on {message.pdu.WIRE_NAME} {message.transaction_id!r}")
             reply = message.error_response(StatusCode.SERVER_ERROR)
-        return _fault_answer(reply, self.policy.error_cls, log)
+        return _fault_answer(reply, self.policy.error_cls, log, profile=self.policy.profile)
 
 
 class BodySink:

@@ -76,6 +76,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from ._part import Part
+    from .dedupe import DedupeStore
+    from .profiles import Profile
 
 __all__ = [
     "Client",
@@ -124,10 +126,16 @@ class Client:
     and host names. ``version``, when given, is passed to ``encode`` for every
     message (so it wins over ``Message.version``) and is the version
     :meth:`submit` builds. ``limits`` bound the answer read and decode.
+    ``profile`` (a :class:`mm7codec.profiles.Profile` or its name) encodes
+    every message for that gateway: ``encode(message, profile=...)``, so its
+    schema and MM7Version (``version`` still wins), number rule and SOAPAction
+    apply, and a number it refuses is an ``EncodeError`` before any byte is
+    sent. Caller ``headers`` still replace the profile's by name.
     Thread-safe: requests on one client are sent one at a time.
 
     Raises:
-        ValueError: ``url`` is not an absolute http:// or https:// URL.
+        ValueError: ``url`` is not an absolute http:// or https:// URL, or
+            ``profile`` names no known profile.
     """
 
     def __init__(
@@ -140,6 +148,7 @@ class Client:
         context: Optional[ssl.SSLContext] = None,
         headers: Optional[Iterable[Tuple[str, str]]] = None,
         limits: Optional[Limits] = None,
+        profile: Union[Profile, str, None] = None,
     ) -> None:
         import urllib.parse  # here: a receiver never parses a URL
 
@@ -163,6 +172,11 @@ class Client:
         self._authorization = None if auth is None else basic_auth_header(*auth)
         self.timeout = timeout
         self.version = None if version is None else get_version(version)
+        self.profile: Optional[Profile] = None
+        if profile is not None:
+            from .profiles import get_profile
+
+            self.profile = get_profile(profile)
         self._context = context
         self._extra_headers = list(headers or ())
         self.limits = limits or Limits()
@@ -193,12 +207,14 @@ class Client:
         import uuid  # here: it loads platform, and only submit() needs it
 
         tx = transaction_id if transaction_id is not None else uuid.uuid4().hex
-        version = self.version if self.version is not None else LATEST
+        version = self.version
+        if version is None:
+            version = LATEST if self.profile is None else self.profile.schema
         return self.send(Message(pdu, tx, version, content=content))
 
     def exchange(self, message: Message) -> Exchange:
         """Like :meth:`send`, with the HTTP status, headers and elapsed time kept."""
-        encoded = encode(message, version=self.version)
+        encoded = encode(message, version=self.version, profile=self.profile)
         headers = request_headers(
             encoded,
             host=self._host_header,
@@ -381,6 +397,7 @@ def send(
     context: Optional[ssl.SSLContext] = None,
     headers: Optional[Iterable[Tuple[str, str]]] = None,
     limits: Optional[Limits] = None,
+    profile: Union[Profile, str, None] = None,
 ) -> Message:
     """POST one MM7 request to ``url`` and return the decoded answer.
 
@@ -403,6 +420,7 @@ def send(
         context=context,
         headers=headers,
         limits=limits,
+        profile=profile,
     ) as client:
         return client.send(message)
 
@@ -427,6 +445,10 @@ def make_wsgi_app(
     strict: bool = False,
     side: str = "vasp",
     realm: str = "MM7",
+    profile: Union[Profile, str, None] = None,
+    dedupe: Union[DedupeStore, bool, None] = None,
+    allow: Optional[Iterable[str]] = None,
+    trusted_proxies: Optional[Iterable[str]] = None,
 ) -> WSGIApplication:
     """A WSGI application that decodes MM7 requests and answers for ``handler``.
 
@@ -459,20 +481,52 @@ def make_wsgi_app(
     (answering the relay's DeliverReq/DeliveryReportReq/ReadReplyReq, so
     VASPErrorRsp) or "relay" (RSErrorRsp).
 
+    ``profile`` (a :class:`mm7codec.profiles.Profile` or its name): answers
+    carry its response headers (Content-Type) and, where the request's own
+    version says nothing, its schema and MM7Version (see
+    :class:`mm7codec._exchange.ReceiverPolicy`).
+
+    ``dedupe`` (a :class:`mm7codec.dedupe.DedupeStore`; True for a new
+    in-memory ``MemoryDedupe()`` owned by this app): a delivery handled and
+    acknowledged before is answered 1000 again without calling the handler;
+    a copy that arrives while the first is still in the handler gets a Fault
+    4006 under HTTP 503 (the gateway resends later); a handler that fails or
+    refuses releases the claim, so the next resend runs it again. Requests
+    whose answer needs the handler's value (a SubmitReq's MessageID) are not
+    deduplicated.
+
+    ``allow`` (networks such as ``["203.0.113.0/24"]``, the addresses a
+    gateway publishes for its postbacks): a request from elsewhere gets 403
+    and the handler does not run. The source is ``REMOTE_ADDR``, or, when
+    that is one of ``trusted_proxies``, the rightmost ``X-Forwarded-For`` hop
+    that is not a trusted proxy (see ``ReceiverPolicy.check_source``).
+
     Gateways resend what is not answered with 200 and 1000 within 10 seconds
     (Sinch: up to five times), so the handler should be quick and idempotent.
 
     Raises:
         TypeError: ``handler`` is an ``async def`` function (or its
             ``__call__`` is): WSGI cannot await it.
-        ValueError: ``side`` is not "vasp" or "relay".
+        ValueError: ``side`` is not "vasp" or "relay", ``profile`` names
+            no known profile, or ``allow``/``trusted_proxies`` holds
+            something that is not a network.
     """
     if _is_async(handler):
         raise TypeError(
             "make_wsgi_app needs a plain (sync) handler; this one is async def, "
             "which WSGI cannot await"
         )
-    policy = ReceiverPolicy(limits=limits, auth=auth, strict=strict, side=side, realm=realm)
+    policy = ReceiverPolicy(
+        limits=limits,
+        auth=auth,
+        strict=strict,
+        side=side,
+        realm=realm,
+        profile=profile,
+        dedupe=dedupe,
+        allow=allow,
+        trusted_proxies=trusted_proxies,
+    )
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         def log(text: str) -> None:
@@ -491,6 +545,9 @@ def _answer(
     policy: ReceiverPolicy,
     log: Callable[[str], None],
 ) -> Answer:
+    refused = policy.check_source(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"))
+    if refused is not None:
+        return refused
     early = policy.check_head(
         str(environ.get("REQUEST_METHOD", "GET")),
         environ.get("HTTP_AUTHORIZATION"),
@@ -525,6 +582,9 @@ def _answer(
         result = handler(decoded)
     except Exception as exc:
         return pending.failed(exc, log)
+    except BaseException:
+        pending.abandon()  # SystemExit from a worker timeout: let a resend run it again
+        raise
     return pending.result(result, log)
 
 
