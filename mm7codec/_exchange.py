@@ -630,6 +630,7 @@ _REASONS = {
     200: "OK",
     400: "Bad Request",
     401: "Unauthorized",
+    403: "Forbidden",
     405: "Method Not Allowed",
     413: "Content Too Large",
     500: "Internal Server Error",
@@ -781,9 +782,13 @@ class ReceiverPolicy:
         realm: str = "MM7",
         profile: Union[Profile, str, None] = None,
         dedupe: Union[DedupeStore, bool, None] = None,
+        allow: Optional[Iterable[str]] = None,
+        trusted_proxies: Optional[Iterable[str]] = None,
     ) -> None:
         if side not in ("vasp", "relay"):
             raise ValueError('side must be "vasp" or "relay"')
+        self.allow: Optional[List[_Network]] = None if allow is None else _networks(allow)
+        self.trusted_proxies: List[_Network] = _networks(trusted_proxies or ())
         self.limits = limits or Limits()
         self.strict = strict
         self.side = side
@@ -803,6 +808,38 @@ class ReceiverPolicy:
                 self.dedupe = MemoryDedupe()
         elif dedupe is not None:
             self.dedupe = dedupe
+
+    def check_source(self, peer: Optional[str], forwarded_for: Optional[str]) -> Optional[Answer]:
+        """403 for a source outside ``allow`` (None: allowed, or no allow-list).
+
+        The source is ``peer`` (the connection's address) unless ``peer`` is a
+        trusted proxy: then ``X-Forwarded-For`` is read from the right, and the
+        first hop that is not a trusted proxy is the source (a client can
+        write anything to the left of it). An address that does not parse is
+        refused.
+        """
+        if self.allow is None:
+            return None
+        source = self.source(peer, forwarded_for)
+        if source is None or not any(source in net for net in self.allow):
+            return plain_answer(403, "source address not allowed")
+        return None
+
+    def source(self, peer: Optional[str], forwarded_for: Optional[str]) -> Optional[_Address]:
+        """The request's source address as :meth:`check_source` sees it (None: unknown)."""
+        address = _address(peer)
+        if address is None or not self._trusted(address):
+            return address
+        for hop in reversed((forwarded_for or "").split(",")):
+            if not hop.strip():
+                continue
+            address = _address(hop)
+            if address is None or not self._trusted(address):
+                return address
+        return address  # every hop a trusted proxy: the leftmost one sent it
+
+    def _trusted(self, address: _Address) -> bool:
+        return any(address in net for net in self.trusted_proxies)
 
     def check_head(
         self, method: str, authorization: Optional[str], content_length: Optional[str]
@@ -941,6 +978,40 @@ class ReceiverPolicy:
                 )
                 return _fault_answer(reply, self.error_cls, log, dedupe.BUSY_HTTP_STATUS, profile)
         return Pending(self, message, success, ticket, basis)
+
+
+def _networks(texts: Iterable[str]) -> List[_Network]:
+    import ipaddress  # here: only a receiver with an allow-list needs it
+
+    if isinstance(texts, str):
+        raise TypeError("allow and trusted_proxies take a list of networks, not one string")
+    # strict: "203.0.113.7/8" is a typo that would open a /8, so it is refused.
+    return [ipaddress.ip_network(text.strip(), strict=True) for text in texts]
+
+
+def _address(text: Optional[str]) -> Optional[_Address]:
+    """An address from a peer or X-Forwarded-For hop (port and brackets dropped)."""
+    import ipaddress
+
+    value = (text or "").strip()
+    if value.startswith("["):
+        value = value[1:].partition("]")[0]
+    elif value.count(":") == 1:
+        value = value.partition(":")[0]  # IPv4 with a port
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped  # a dual-stack socket's view of an IPv4 peer
+    return address
+
+
+if TYPE_CHECKING:
+    import ipaddress
+
+    _Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+    _Address = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 
 
 class Pending:
@@ -1111,6 +1182,10 @@ class BodySink:
             if defect.kind in TRUNCATION_DEFECTS:
                 return self._truncated(f"body ended early ({defect.kind})")
         return message
+
+    def abort(self, text: str) -> Answer:
+        """The refusal for a body the shell knows was cut (the client went away mid-body)."""
+        return self.done or self._truncated(text)
 
     def _truncated(self, text: str) -> Answer:
         # 3000 under 500: the sender's bytes were lost on the way, a resend of

@@ -75,6 +75,7 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+    from ._asgi import make_asgi_app
     from ._part import Part
     from .dedupe import DedupeStore
     from .profiles import Profile
@@ -91,9 +92,28 @@ __all__ = [
     "basic_auth_header",
     "classify",
     "is_retryable",
+    "make_asgi_app",
     "make_wsgi_app",
     "send",
 ]
+
+# Loaded on first use: they import asyncio, which costs a WSGI receiver or a
+# sync sender tens of milliseconds for nothing.
+_LAZY = {
+    "make_asgi_app": "._asgi",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __package__), name)
+    globals()[name] = value
+    return value
+
 
 #: What a receiver's handler may return (see :func:`make_wsgi_app`).
 HandlerResult = Union[None, int, StatusCode, Status, Message]
