@@ -198,8 +198,12 @@ def test_the_busy_answer_over_http_reads_as_a_retryable_4006_fault() -> None:
         entered.set()
         assert leave.wait(WAIT)
 
+    def first_copy(url: str) -> None:
+        with Client(url, timeout=WAIT) as client:
+            client.send(deliver())
+
     with ServerThread(make_wsgi_app(slow, dedupe=True, side="relay")) as server:
-        worker = threading.Thread(target=lambda: Client(server.url, timeout=WAIT).send(deliver()))
+        worker = threading.Thread(target=first_copy, args=(server.url,))
         worker.start()
         try:
             assert entered.wait(WAIT)
@@ -375,3 +379,28 @@ def test_a_missing_status_or_transaction_never_confuses_the_key() -> None:
     status, answer, _ = call(app, deliver(tx=""))
     assert status == 200 and handler.calls and store.calls == []
     del answer
+
+
+def test_the_sans_io_policy_alone_keeps_the_sequence_without_a_log() -> None:
+    """What an ASGI or other shell gets by calling ReceiverPolicy itself (no log given)."""
+    from mm7codec._exchange import Answer, Pending, ReceiverPolicy
+
+    message = deliver()
+    store = RecordingStore(fail="confirm")
+    pending = ReceiverPolicy(dedupe=store).prepare(message)
+    assert isinstance(pending, Pending)
+    answer = pending.result(None)
+    assert answer.http_status == 200
+    assert store.calls == [f"claim {KEY}", f"confirm {KEY}"]
+    # A shell cancelled mid-handler calls abandon(): released once, not twice.
+    store = RecordingStore()
+    pending = ReceiverPolicy(dedupe=store).prepare(message)
+    assert isinstance(pending, Pending)
+    pending.abandon()
+    pending.abandon()
+    assert store.calls == [f"claim {KEY}", f"release {KEY}"]
+    for state, http_status in ((Claim.DONE, 200), (Claim.BUSY, 503)):
+        done = ReceiverPolicy(dedupe=RecordingStore(state)).prepare(message)
+        assert isinstance(done, Answer) and done.http_status == http_status
+    refused = ReceiverPolicy(dedupe=RecordingStore(fail="claim")).prepare(message)
+    assert isinstance(refused, Answer) and refused.http_status == 500
