@@ -10,9 +10,9 @@ profiles"). A :class:`Profile` names them once; the shells apply it:
 >>> headers = SINCH.request_headers(encoded.headers)   # SOAPAction as Sinch sends it
 
 An answer written by a receiver uses :meth:`Profile.response_headers` (no
-SOAPAction, the profile's Content-Type). With ``mm7codec.http.Client``, send
-``profile.prepare(message)`` and give ``headers=[("SOAPAction",
-profile.soap_action_value())]`` (caller headers replace the encoder's). Decoding needs no profile: the decoder
+SOAPAction, the profile's Content-Type). ``mm7codec.encode(message, profile=...)``,
+``mm7codec.http.Client(url, profile=...)`` and ``make_wsgi_app(handler,
+profile=...)`` do all of this themselves. Decoding needs no profile: the decoder
 already reads every deviation listed under ``reads`` in each profile's notes.
 
 Three fields describe wire details the encoder does not let a caller choose
