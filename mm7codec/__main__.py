@@ -184,23 +184,31 @@ def _cmd_encode(args: argparse.Namespace) -> int:
     from ._jsonform import message_from_spec
     from ._pdu import Request
 
-    profile = _profile(args)
+    chosen = _profile(args)  # STANDARD when --profile is not given
     try:
         spec = json.loads(_read(args.spec).decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise DecodeError(f"{args.spec}: not a JSON spec: {exc}") from None
-    message = message_from_spec(spec)
-    if args.profile:
-        message = profile.prepare(message)
-    encoded = encode(message, validate=not args.no_validate)
+    # With --profile, encode applies it (pairing, number rule, SOAPAction or answer
+    # headers); without one the spec's own version stands, the headers as STANDARD's.
+    encoded = encode(
+        message_from_spec(spec),
+        validate=not args.no_validate,
+        profile=chosen if args.profile else None,
+    )
+    message = encoded.message
     body = encoded.body
     output = args.output or os.path.splitext(os.path.basename(args.spec))[0] + ".mm7"
-    if isinstance(message.pdu, Request):
-        headers = [("Host", args.host), *profile.request_headers(encoded.headers)]
+    is_request = isinstance(message.pdu, Request)
+    headers = encoded.headers
+    if not args.profile:
+        adjust = chosen.request_headers if is_request else chosen.response_headers
+        headers = adjust(headers)
+    if is_request:
+        headers = [("Host", args.host), *headers]
         start = f"POST {args.path} HTTP/1.1"
     else:
-        # An answer: SOAPAction is a request header.
-        headers = profile.response_headers(encoded.headers)
+        # An answer: no SOAPAction, a request header (response_headers dropped it).
         start = "HTTP/1.1 500 Internal Server Error" if message.is_fault else "HTTP/1.1 200 OK"
     data = _http_text(start, headers, body) if args.http else body
     with open(output, "wb") as handle:
@@ -217,7 +225,8 @@ def _respond(args: argparse.Namespace) -> Answer:
     from ._pdu import SubmitReq
 
     # The receiver policy make_wsgi_app uses, so the answer is the one it would give.
-    policy = ReceiverPolicy(strict=args.strict, side=args.side)
+    profile = _profile(args) if args.profile else None  # make_wsgi_app's default: none
+    policy = ReceiverPolicy(strict=args.strict, side=args.side, profile=profile)
     data = _read(args.file)
     content_type = args.content_type
     if args.http or (not content_type and _looks_like_http(data)):
@@ -242,8 +251,8 @@ def _respond(args: argparse.Namespace) -> Answer:
 
 def _cmd_respond(args: argparse.Namespace) -> int:
     answer = _respond(args)
-    headers = _profile(args).response_headers(answer.headers)
-    sys.stdout.buffer.write(_http_text(f"HTTP/1.1 {answer.status_line}", headers, answer.body))
+    head = f"HTTP/1.1 {answer.status_line}"
+    sys.stdout.buffer.write(_http_text(head, answer.headers, answer.body))
     sys.stdout.flush()
     return 0
 

@@ -545,3 +545,17 @@ def test_closed_pipe_without_a_file_descriptor(monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr("sys.stdout", Gone())
     assert main(["versions"]) == 141
+
+
+def test_encode_with_the_lenient_peer_profile_writes_a_binary_soap_part(
+    capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path
+) -> None:
+    output = tmp_path / "o.mm7"
+    args = ["encode", str(EXAMPLES / "submit-spec.json"), "--profile", "lenient-peer"]
+    code, out, _ = run(capsysbinary, *args, "-o", str(output))
+    assert code == 0
+    soap_head = output.read_bytes().split(b"<?xml", 1)[0]
+    assert b"Content-Transfer-Encoding: binary" in soap_head
+    headers = dict(line.split(": ", 1) for line in out.splitlines())
+    message = mm7.decode(output.read_bytes(), headers["Content-Type"])
+    assert (message.version.name, message.mm7_version) == ("REL-6-MM7-1-3", "6.6.0")

@@ -37,8 +37,11 @@ DOCUMENTED = {
     ("_record.py", "_init"): "any record constructor",
     ("_record.py", "replace"): "record `replace`",
     ("dedupe.py", "MemoryDedupe.__init__"): "`mm7codec.dedupe.MemoryDedupe(...)`",
-    ("http.py", "Client.__init__"): "`Client(...)`, `send(...)`",
+    ("http.py", "Client.__init__"): "`Client(...)`, `AsyncClient(...)`, `send(...)`",
+    ("_aclient.py", "AsyncClient.__init__"): "`Client(...)`, `AsyncClient(...)`, `send(...)`",
     ("http.py", "make_wsgi_app"): "`make_wsgi_app(...)`",
+    ("_asgi.py", "make_asgi_app.app"): "the app `make_asgi_app` returns",
+    ("_exchange.py", "_networks"): "`allow=`, `trusted_proxies=`",
     ("profiles.py", "Profile.__post_init__"): "`mm7codec.profiles.Profile(...)`",
     ("profiles.py", "Profile.prepare"): "`profile.prepare(x)`",
     ("profiles.py", "get_profile"): "`mm7codec.profiles.get_profile(name)`",
@@ -50,6 +53,8 @@ DOCUMENTED = {
 INTERNAL = {
     ("_exchange.py", "transport_failure"): "a stage name from the shells, never user input",
     ("_exchange.py", "Pending.result"): "caught there: a 3000 Fault answers it",
+    ("_exchange.py", "Pending._result"): "caught there: a 3000 Fault answers it",
+    ("http.py", "__getattr__"): "a module's missing attribute, as Python's own",
     (
         "_headers.py",
         "decode_text",
