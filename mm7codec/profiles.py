@@ -3,6 +3,9 @@
 Each gateway wants its own schema version and MM7Version pairing, SOAPAction,
 number format and content layout (facts in ``peers.md``; README "Gateway
 profiles"). A :class:`Profile` names them once; the shells apply it:
+``encode(message, profile=SINCH)``, ``mm7codec.http.Client(url,
+profile="sinch")``, ``make_wsgi_app(handler, profile=...)``, the CLI's
+``--profile``. What they call:
 
 >>> from mm7codec.profiles import SINCH
 >>> message = SINCH.prepare(message)                # version, MM7Version, number rule
@@ -10,14 +13,13 @@ profiles"). A :class:`Profile` names them once; the shells apply it:
 >>> headers = SINCH.request_headers(encoded.headers)   # SOAPAction as Sinch sends it
 
 An answer written by a receiver uses :meth:`Profile.response_headers` (no
-SOAPAction, the profile's Content-Type). ``mm7codec.encode(message, profile=...)``,
-``mm7codec.http.Client(url, profile=...)`` and ``make_wsgi_app(handler,
-profile=...)`` do all of this themselves. Decoding needs no profile: the decoder
-already reads every deviation listed under ``reads`` in each profile's notes.
+SOAPAction, the profile's Content-Type). Decoding needs no profile: the decoder
+already reads what each profile's notes say the peer sends.
 
-Three fields describe wire details the encoder does not let a caller choose
-yet; they are recorded so the encoder can honour them and tests can check the
-facts: ``soap_transfer_encoding``, ``media_layout`` and ``soap_prefix``.
+``encode(profile=)`` honours ``soap_transfer_encoding``; ``media_layout``
+(Telnyx's sibling parts) and ``soap_prefix`` are recorded facts the encoder
+does not apply: it writes one content part (TS 23.140 §8.4) and the ``env``
+prefix, which every peer here reads.
 
 .. versionadded:: 0.2
 """

@@ -327,7 +327,8 @@ def test_sinch_refuses_charged_party() -> None:
 
 
 def test_sinch_profile_over_loopback_with_the_client() -> None:
-    """Today's wiring: prepare(), the SOAPAction as a caller header; Sinch's answer read."""
+    """The pieces by hand (prepare, the SOAPAction as a caller header) through the Client;
+    Sinch's application/xml answer read. Client(profile=) does the same by itself."""
     from mm7codec.http import Client
     from mm7codec.testing import ServerThread
 
