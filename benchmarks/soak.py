@@ -217,7 +217,7 @@ def __getattr__(name: str) -> Any:
     if name == "wsgi_app":
         return mm7_http.make_wsgi_app(_soak_handler(), auth=("gateway", "secret"))
     if name == "asgi_app":
-        return mm7_http.make_asgi_app(_soak_handler(), auth=("gateway", "secret"))  # type: ignore[attr-defined]
+        return mm7_http.make_asgi_app(_soak_handler(), auth=("gateway", "secret"))
     raise AttributeError(name)
 
 

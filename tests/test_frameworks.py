@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import importlib
+import importlib.util
 import queue
 import random
 import sys
@@ -308,3 +309,70 @@ def test_django_takes_a_chunked_body_under_gunicorn(
         finally:
             connection.close()
     assert_acknowledged(response.status, answer, response.getheader("Content-Type") or "", message)
+
+
+# --- Starlette and FastAPI (make_asgi_app) -----------------------------------------------------
+
+
+def _test_client_transport() -> None:
+    # Starlette's TestClient runs on httpx2 (newer Starlette) or httpx (older).
+    for name in ("httpx2", "httpx"):
+        if importlib.util.find_spec(name) is not None:
+            return
+    pytest.skip("Starlette's TestClient needs httpx2 or httpx (dev extras)")
+
+
+@pytest.fixture(scope="module")
+def starlette_app() -> Any:
+    pytest.importorskip("starlette")
+    _test_client_transport()
+    return _load("starlette_app").app
+
+
+@pytest.fixture(scope="module")
+def fastapi_app() -> Any:
+    pytest.importorskip("fastapi")
+    _test_client_transport()
+    return _load("fastapi_app").app
+
+
+@pytest.mark.parametrize("framework", ["starlette", "fastapi"])
+def test_asgi_apps_acknowledge_and_refuse_truncation(
+    framework: str, request: pytest.FixtureRequest, inbox: queue.Queue[mm7.Message]
+) -> None:
+    from starlette.testclient import TestClient
+
+    app = request.getfixturevalue(f"{framework}_app")
+    with TestClient(app) as client:
+        for message in (mo_picture(f"tx-{framework}"), report(f"tx-{framework}-dr")):
+            body, headers = wire(message)
+            response = client.post("/mm7", content=body, headers=headers)
+            assert_acknowledged(
+                response.status_code, response.content, response.headers["content-type"], message
+            )
+            assert_handed_off(inbox, message)
+        body, headers = wire(mo_picture(f"tx-{framework}-cut"))
+        response = client.post("/mm7", content=cut_inside_picture(body), headers=headers)
+        assert_refused(response.status_code, response.content, response.headers["content-type"])
+        assert inbox.empty()
+
+
+def test_starlette_trap_a_mount_redirects_the_gateway(starlette_app: Any) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+    from starlette.testclient import TestClient
+
+    endpoint = _load("starlette_app").mm7_endpoint
+    naive = Starlette(routes=[Mount("/mm7", app=endpoint)])
+    body, headers = wire(report("tx-mount"))
+    with TestClient(naive) as client:
+        response = client.post("/mm7", content=body, headers=headers, follow_redirects=False)
+    assert response.status_code == 307  # gateways do not follow it: the recipe routes "/mm7"
+
+
+def test_fastapi_under_uvicorn(fastapi_app: Any, soak: ModuleType) -> None:
+    serve_and_check(soak, "uvicorn", "fastapi_app:app")
+
+
+def test_starlette_under_uvicorn(starlette_app: Any, soak: ModuleType) -> None:
+    serve_and_check(soak, "uvicorn", "starlette_app:app")
