@@ -41,6 +41,8 @@ DOCUMENTED = {
     ("_aclient.py", "AsyncClient.__init__"): "`Client(...)`, `AsyncClient(...)`, `send(...)`",
     ("http.py", "make_wsgi_app"): "`make_wsgi_app(...)`",
     ("_asgi.py", "make_asgi_app.app"): "the app `make_asgi_app` returns",
+    ("_throttle.py", "RateLimiter.__init__"): "`RateLimiter(...)`, `Client(rate_limit=...)`",
+    ("_throttle.py", "as_limiter"): "`RateLimiter(...)`, `Client(rate_limit=...)`",
     ("_exchange.py", "_networks"): "`allow=`, `trusted_proxies=`",
     ("profiles.py", "Profile.__post_init__"): "`mm7codec.profiles.Profile(...)`",
     ("profiles.py", "Profile.prepare"): "`profile.prepare(x)`",
