@@ -7,6 +7,7 @@ except under CI=true (scripts/check.sh installs it), where that is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -406,3 +407,33 @@ def test_redis_concurrent_claims_exactly_one_wins(redis_port: int) -> None:
     for thread in threads:
         thread.join()
     assert sorted(state.value for state in results) == ["busy"] * 7 + ["new"]
+
+
+def test_two_receivers_sharing_redis_run_the_handler_once(redis_port: int) -> None:
+    """Two "workers" (receivers with their own clients) behind one URL, one Redis: the
+    gateway's resend lands on the other worker and is answered 1000 without the handler."""
+    import redis
+
+    from mm7codec.http import make_wsgi_app
+    from mm7codec.testing import GatewaySimulator, ServerThread
+
+    recipe = _load_recipe()
+    ran: List[str] = []
+    clients = [redis.Redis(host="127.0.0.1", port=redis_port) for _ in range(2)]
+
+    def handle(message: mm7.Message) -> None:
+        ran.append(message.transaction_id)
+
+    apps = [make_wsgi_app(handle, dedupe=recipe(client, prefix="rx:")) for client in clients]
+    message = report("tx-shared")
+    try:
+        with contextlib.ExitStack() as stack:
+            one, two = (stack.enter_context(ServerThread(app)) for app in apps)
+            sim = stack.enter_context(GatewaySimulator(auth=None))
+            first = sim.deliver(one.url, message, max_attempts=1)
+            resent = sim.deliver(two.url, message, max_attempts=1)
+    finally:
+        for client in clients:
+            client.close()
+    assert first.delivered and resent.delivered, (first.last.reason, resent.last.reason)
+    assert ran == ["tx-shared"]
