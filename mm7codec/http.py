@@ -68,6 +68,7 @@ from ._limits import Limits
 from ._message import Message
 from ._pdu import PDU, Status
 from ._status import StatusCode
+from ._throttle import RateLimiter, RetryPolicy, as_limiter, send_with_retry
 from ._versions import LATEST, SchemaVersion, get_version
 
 if TYPE_CHECKING:
@@ -75,31 +76,40 @@ if TYPE_CHECKING:
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
+    from ._aclient import AsyncClient
     from ._asgi import make_asgi_app
     from ._part import Part
+    from ._throttle import asend_with_retry
     from .dedupe import DedupeStore
     from .profiles import Profile
 
 __all__ = [
+    "AsyncClient",
     "Client",
     "Exchange",
     "HTTPError",
     "Handler",
     "HandlerResult",
     "Outcome",
+    "RateLimiter",
     "ResponseMismatchError",
+    "RetryPolicy",
     "TransportError",
+    "asend_with_retry",
     "basic_auth_header",
     "classify",
     "is_retryable",
     "make_asgi_app",
     "make_wsgi_app",
     "send",
+    "send_with_retry",
 ]
 
 # Loaded on first use: they import asyncio, which costs a WSGI receiver or a
 # sync sender tens of milliseconds for nothing.
 _LAZY = {
+    "AsyncClient": "._aclient",
+    "asend_with_retry": "._throttle",
     "make_asgi_app": "._asgi",
 }
 
@@ -151,6 +161,11 @@ class Client:
     schema and MM7Version (``version`` still wins), number rule and SOAPAction
     apply, and a number it refuses is an ``EncodeError`` before any byte is
     sent. Caller ``headers`` still replace the profile's by name.
+    ``rate_limit`` (messages per second, or a :class:`RateLimiter` shared by
+    every client of one account) spaces the requests of all threads using
+    this client; the wait for a slot is not part of ``timeout``.
+    :func:`send_with_retry` resends what is safe to resend.
+
     Thread-safe: requests on one client are sent one at a time.
 
     Raises:
@@ -169,6 +184,7 @@ class Client:
         headers: Optional[Iterable[Tuple[str, str]]] = None,
         limits: Optional[Limits] = None,
         profile: Union[Profile, str, None] = None,
+        rate_limit: Union[float, RateLimiter, None] = None,
     ) -> None:
         import urllib.parse  # here: a receiver never parses a URL
 
@@ -200,6 +216,7 @@ class Client:
         self._context = context
         self._extra_headers = list(headers or ())
         self.limits = limits or Limits()
+        self.rate_limit = as_limiter(rate_limit)
         self._sock: Optional[socket.socket] = None
         self._lock = threading.Lock()
 
@@ -242,6 +259,8 @@ class Client:
             extra=self._extra_headers,
         )
         head = request_head(self._target, headers)
+        if self.rate_limit is not None:
+            self.rate_limit.acquire()  # outside the lock: other threads keep sending
         with self._lock:
             started = time.monotonic()
             deadline = Deadline(self.timeout)

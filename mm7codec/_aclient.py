@@ -1,0 +1,393 @@
+"""The asyncio shell of the sender: ``AsyncClient`` moves bytes, ``_exchange`` decides.
+
+The same steps as ``mm7codec.http.Client`` (request head, early answers, the
+reply reader, ``interpret_reply``, the failure stages and the outcome they
+mean), on asyncio streams. Imported lazily by ``mm7codec.http``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Tuple, Union
+
+from ._encoder import encode
+from ._errors import DecodeError, LimitExceededError
+from ._exchange import (
+    ReplyReader,
+    TransportError,
+    basic_auth_header,
+    interpret_reply,
+    request_head,
+    request_headers,
+    transport_failure,
+)
+from ._limits import Limits
+from ._message import Message
+from ._versions import LATEST, SchemaVersion, get_version
+from .http import Exchange
+
+if TYPE_CHECKING:
+    import ssl
+
+    from ._part import Part
+    from ._pdu import PDU
+    from ._throttle import RateLimiter
+    from .profiles import Profile
+
+__all__ = ["AsyncClient"]
+
+_CHUNK = 1 << 16
+
+
+class _Exchange:
+    """Where one exchange is, so a deadline that fires anywhere names the right stage."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.reply = ReplyReader(limits)
+        self.complete = False  # the whole request was written
+        self.connected = False
+        self.send_error: Optional[BaseException] = None
+
+
+class AsyncClient:
+    """Sends MM7 requests to one URL over one kept-alive HTTP(S) connection, on asyncio.
+
+    The arguments, methods, outcomes and errors of :class:`mm7codec.http.Client`,
+    awaited: ``await client.send(message)``, ``submit``, ``exchange``,
+    ``aclose``, and ``async with``. ``timeout`` is the deadline of each whole
+    exchange (connect, send, wait and read together). TLS verifies
+    certificates and host names unless ``context`` says otherwise. Tasks
+    sharing one client send one request at a time on its connection.
+
+    ``rate_limit`` (messages per second, or a :class:`RateLimiter` shared with
+    other clients of the same account) spaces the requests of every task of
+    this client; the wait for a slot is not part of ``timeout``.
+
+    Raises:
+        ValueError: ``url`` is not an absolute http:// or https:// URL.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        auth: Optional[Tuple[str, str]] = None,
+        timeout: float = 30.0,
+        version: Union[str, SchemaVersion, None] = None,
+        context: Optional[ssl.SSLContext] = None,
+        headers: Optional[Iterable[Tuple[str, str]]] = None,
+        limits: Optional[Limits] = None,
+        profile: Union[Profile, str, None] = None,
+        rate_limit: Union[float, RateLimiter, None] = None,
+    ) -> None:
+        import urllib.parse
+
+        parts = urllib.parse.urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an absolute http(s) URL: {url!r}")
+        self.url = url
+        self._https = scheme == "https"
+        self._host = parts.hostname
+        self._port = parts.port or (443 if self._https else 80)
+        default_port = parts.port is None or parts.port == (443 if self._https else 80)
+        name = f"[{self._host}]" if ":" in self._host else self._host
+        self._host_header = name if default_port else f"{name}:{self._port}"
+        self._target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        if auth is None and parts.username is not None:
+            auth = (
+                urllib.parse.unquote(parts.username),
+                urllib.parse.unquote(parts.password or ""),
+            )
+        self._authorization = None if auth is None else basic_auth_header(*auth)
+        self.timeout = timeout
+        self.version = None if version is None else get_version(version)
+        self.profile: Optional[Profile] = None
+        if profile is not None:
+            from .profiles import get_profile
+
+            self.profile = get_profile(profile)
+        self._context = context
+        self._extra_headers = list(headers or ())
+        self.limits = limits or Limits()
+        from ._throttle import as_limiter
+
+        self.rate_limit = as_limiter(rate_limit)
+        self._conn: Optional[_Connection] = None
+        self._lock: Optional[asyncio.Lock] = None  # made on first use, inside the loop (3.9)
+
+    # -- public --------------------------------------------------------------------------------
+
+    async def send(self, message: Message) -> Message:
+        """Send ``message``; the decoded answer (see :meth:`mm7codec.http.Client.send`)."""
+        return (await self.exchange(message)).message
+
+    async def submit(
+        self,
+        pdu: PDU,
+        content: Optional[Part] = None,
+        transaction_id: Optional[str] = None,
+    ) -> Message:
+        """Wrap a request PDU in a Message (a fresh TransactionID unless given) and send it."""
+        import uuid
+
+        tx = transaction_id if transaction_id is not None else uuid.uuid4().hex
+        version = self.version
+        if version is None:
+            version = LATEST if self.profile is None else self.profile.schema
+        return await self.send(Message(pdu, tx, version, content=content))
+
+    async def exchange(self, message: Message) -> Exchange:
+        """Like :meth:`send`, with the HTTP status, headers and elapsed time kept."""
+        encoded = encode(message, version=self.version, profile=self.profile)
+        headers = request_headers(
+            encoded,
+            host=self._host_header,
+            authorization=self._authorization,
+            extra=self._extra_headers,
+        )
+        head = request_head(self._target, headers)
+        if self.rate_limit is not None:
+            await self.rate_limit.acquire_async()
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            started = time.monotonic()
+            state = _Exchange(self.limits)
+            try:
+                await asyncio.wait_for(
+                    self._round_trip(head, encoded.iter_body(), state), self.timeout
+                )
+            except asyncio.TimeoutError:
+                raise self._timed_out(state) from None
+            except BaseException:
+                # Cancelled or failed mid-exchange: half a request or an unread
+                # answer may be on the connection, so it cannot carry another.
+                self._drop()
+                raise
+            elapsed = time.monotonic() - started
+        reply = state.reply
+        answer = interpret_reply(
+            reply.status,
+            reply.headers,
+            reply.body,
+            message,
+            limits=self.limits,
+            request_complete=state.complete,
+        )
+        return Exchange(reply.status, reply.headers, answer, elapsed)
+
+    async def aclose(self) -> None:
+        """Close the kept-alive connection; the next request opens a new one."""
+        self._drop()
+
+    async def __aenter__(self) -> AsyncClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    # -- stream I/O only: every decision is in _exchange ---------------------------------------
+
+    def _failure(self, stage: str, error: BaseException) -> TransportError:
+        self._drop()
+        return transport_failure(
+            stage, error, host=self._host, port=self._port, timeout=self.timeout
+        )
+
+    def _timed_out(self, state: _Exchange) -> TransportError:
+        if not state.connected:
+            stage = "connect"
+        elif not state.reply.started:
+            stage = "wait" if state.complete else "send"
+        else:
+            stage = "read"
+        # The builtin TimeoutError: asyncio's is another class before 3.11.
+        return self._failure(stage, TimeoutError())
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    async def _connection(self) -> _Connection:
+        if self._conn is not None:
+            await asyncio.sleep(0)  # let the loop take in a close that already came
+            if not self._conn.spoke():
+                return self._conn
+            # Closed (or spoken on) by the server while idle: dropped before a
+            # byte is written, the one case where a new connection is safe.
+            self._drop()
+        try:
+            if self._https:
+                import ssl
+
+                context = self._context or ssl.create_default_context()
+                reader, writer = await asyncio.open_connection(
+                    self._host, self._port, ssl=context, server_hostname=self._host, limit=_CHUNK
+                )
+                conn: _Connection = _TLSConnection(reader, writer)
+            else:
+                conn = _PlainConnection(await _connect(self._host, self._port))
+        except OSError as exc:
+            raise self._failure("connect", exc) from exc
+        self._conn = conn
+        return conn
+
+    async def _round_trip(self, head: bytes, body: Iterator[bytes], state: _Exchange) -> None:
+        conn = await self._connection()
+        state.connected = True
+        # One read is always pending while the request goes out: an early
+        # answer (413, 401, a Fault) or a hang-up stops the sending.
+        pending: asyncio.Future[bytes] = asyncio.ensure_future(conn.recv())
+        try:
+            await self._send(head, body, conn, pending, state)
+            await self._receive(conn, pending, state)
+        finally:
+            pending.cancel()
+        if not (state.complete and state.reply.keep_alive):
+            self._drop()
+
+    async def _send(
+        self,
+        head: bytes,
+        body: Iterator[bytes],
+        conn: _Connection,
+        pending: asyncio.Future[bytes],
+        state: _Exchange,
+    ) -> None:
+        try:
+            for chunk in _chain(head, body):
+                if pending.done():
+                    return  # the peer spoke (or hung up) first: read it
+                sending: asyncio.Future[None] = asyncio.ensure_future(conn.send(chunk))
+                either: Tuple[asyncio.Future[Any], ...] = (sending, pending)
+                await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+                if not sending.done():
+                    sending.cancel()
+                    return
+                sending.result()
+            state.complete = True
+        except OSError as exc:
+            # A broken pipe or reset may follow an early answer: read what came.
+            state.send_error = exc
+
+    async def _receive(
+        self, conn: _Connection, pending: asyncio.Future[bytes], state: _Exchange
+    ) -> None:
+        reply = state.reply
+        stage_if_silent = "wait" if state.complete else "send"
+        try:
+            while not reply.complete:
+                data = await pending
+                if not data:
+                    reply.eof()
+                    break
+                reply.feed(data)
+                if not reply.complete:
+                    pending = asyncio.ensure_future(conn.recv())
+        except OSError as exc:
+            if not reply.started:
+                raise self._failure(stage_if_silent, state.send_error or exc) from exc
+            raise self._failure("read", exc) from exc
+        except LimitExceededError:
+            self._drop()
+            raise
+        except DecodeError as exc:
+            # Not HTTP at all: like a cut answer, what the server did is not known.
+            raise self._failure("read" if state.complete else "send", exc) from exc
+        finally:
+            pending.cancel()
+        if not reply.complete:
+            if not reply.started:
+                error = state.send_error or ConnectionError("connection closed without an answer")
+                raise self._failure(stage_if_silent, error)
+            raise self._failure("read", ConnectionError("answer cut short"))
+
+
+def _chain(head: bytes, body: Iterator[bytes]) -> Iterator[bytes]:
+    yield head
+    yield from body
+
+
+async def _connect(host: str, port: int) -> socket.socket:
+    loop = asyncio.get_running_loop()
+    error: Optional[OSError] = None
+    for family, kind, proto, _, address in await loop.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM
+    ):
+        sock = socket.socket(family, kind, proto)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, address)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    raise error or OSError(f"no address for {host}")
+
+
+class _PlainConnection:
+    """A socket driven by the loop's ``sock_*`` calls.
+
+    Not a stream transport: that one closes the socket on a failed write, and
+    an early answer (413 + a Fault) followed by a reset would be lost with it.
+    Here the answer stays readable after the write failed, as in ``Client``.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.loop = asyncio.get_running_loop()
+
+    async def recv(self) -> bytes:
+        return await self.loop.sock_recv(self.sock, _CHUNK)
+
+    async def send(self, data: bytes) -> None:
+        await self.loop.sock_sendall(self.sock, data)
+
+    def spoke(self) -> bool:
+        """Whether the idle connection got bytes or an EOF (a kept-alive one must not)."""
+        import select
+
+        try:
+            ready, _, _ = select.select([self.sock], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(ready)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class _TLSConnection:
+    """asyncio streams over TLS (an early answer and a reset in one go may read as a reset)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+
+    async def recv(self) -> bytes:
+        return await self.reader.read(_CHUNK)
+
+    async def send(self, data: bytes) -> None:
+        self.writer.write(data)
+        await self.writer.drain()
+
+    def spoke(self) -> bool:
+        reader = self.reader
+        if reader.at_eof() or reader.exception() is not None or self.writer.is_closing():
+            return True
+        return bool(getattr(reader, "_buffer", b""))
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+if TYPE_CHECKING:
+    _Connection = Union[_PlainConnection, _TLSConnection]
