@@ -156,13 +156,16 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 
 
 def _headers(scope: Scope) -> Dict[str, str]:
-    """The first value of each request header field, by lower-case name."""
+    """The first value of each request header field, by lower-case name (X-Forwarded-For: all)."""
     found: Dict[str, str] = {}
     raw: Sequence[Tuple[bytes, bytes]] = scope.get("headers") or ()
     for name, value in raw:
         key = bytes(name).decode("latin-1").lower()
         if key not in found:
             found[key] = bytes(value).decode("latin-1")
+        elif key == "x-forwarded-for":
+            # Each proxy may add its own field: together they are one list.
+            found[key] += "," + bytes(value).decode("latin-1")
     return found
 
 
