@@ -46,7 +46,7 @@ _Result = Union[None, int, StatusCode, Status, Message]
 #: A receiver's handler for :func:`make_asgi_app`: plain or ``async def``.
 AsyncHandler = Union[Callable[[Message], _Result], Callable[[Message], Awaitable[_Result]]]
 
-_logger = logging.getLogger("mm7codec.http")
+_logger = logging.getLogger(__name__.rpartition(".")[0] + ".http")  # the http module's
 
 
 def _is_async(handler: object) -> bool:
