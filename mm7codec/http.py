@@ -68,7 +68,6 @@ from ._limits import Limits
 from ._message import Message
 from ._pdu import PDU, Status
 from ._status import StatusCode
-from ._throttle import RateLimiter, RetryPolicy, as_limiter, send_with_retry
 from ._versions import LATEST, SchemaVersion, get_version
 
 if TYPE_CHECKING:
@@ -79,7 +78,7 @@ if TYPE_CHECKING:
     from ._aclient import AsyncClient
     from ._asgi import make_asgi_app
     from ._part import Part
-    from ._throttle import asend_with_retry
+    from ._throttle import RateLimiter, RetryPolicy, asend_with_retry, send_with_retry
     from .dedupe import DedupeStore
     from .profiles import Profile
 
@@ -105,11 +104,14 @@ __all__ = [
     "send_with_retry",
 ]
 
-# Loaded on first use: they import asyncio, which costs a WSGI receiver or a
-# sync sender tens of milliseconds for nothing.
+# Loaded on first use: asyncio costs a WSGI receiver or a sync sender tens of
+# milliseconds for nothing, and the throughput helpers are not needed by most.
 _LAZY = {
     "AsyncClient": "._aclient",
+    "RateLimiter": "._throttle",
+    "RetryPolicy": "._throttle",
     "asend_with_retry": "._throttle",
+    "send_with_retry": "._throttle",
     "make_asgi_app": "._asgi",
 }
 
@@ -216,7 +218,11 @@ class Client:
         self._context = context
         self._extra_headers = list(headers or ())
         self.limits = limits or Limits()
-        self.rate_limit = as_limiter(rate_limit)
+        self.rate_limit: Optional[RateLimiter] = None
+        if rate_limit is not None:
+            from ._throttle import as_limiter
+
+            self.rate_limit = as_limiter(rate_limit)
         self._sock: Optional[socket.socket] = None
         self._lock = threading.Lock()
 
