@@ -210,14 +210,33 @@ def _soak_handler() -> Any:
     return handle
 
 
+def _soak_dedupe() -> Any:
+    setting = os.environ.get("MM7_SOAK_DEDUPE", "")
+    if not setting:
+        return None
+    if setting == "memory":
+        return True  # one MemoryDedupe per worker process
+    import importlib.util
+
+    import redis
+
+    spec = importlib.util.spec_from_file_location("redis_dedupe", ROOT / "examples/redis_dedupe.py")
+    assert spec is not None and spec.loader is not None
+    recipe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(recipe)
+    prefix = os.environ.get("MM7_SOAK_PREFIX", "mm7:soak:")
+    return recipe.RedisDedupe(redis.Redis.from_url(setting), prefix=prefix)
+
+
 def __getattr__(name: str) -> Any:
     # Built on first use, inside the server process (``soak:wsgi_app``).
     from mm7codec import http as mm7_http
 
+    options = {"auth": ("gateway", "secret"), "dedupe": _soak_dedupe()}
     if name == "wsgi_app":
-        return mm7_http.make_wsgi_app(_soak_handler(), auth=("gateway", "secret"))
+        return mm7_http.make_wsgi_app(_soak_handler(), **options)
     if name == "asgi_app":
-        return mm7_http.make_asgi_app(_soak_handler(), auth=("gateway", "secret"))
+        return mm7_http.make_asgi_app(_soak_handler(), **options)
     raise AttributeError(name)
 
 
@@ -370,14 +389,12 @@ def soak(args: argparse.Namespace, kind: str) -> Dict[str, Any]:
     target = "soak:asgi_app" if kind == "uvicorn" else "soak:wsgi_app"
     tally = Tally()
     rss: List[float] = []
-    with Server(
-        kind,
-        target,
-        HERE,
-        workers=args.workers,
-        threads=args.threads,
-        env={"MM7_SOAK_LOG": str(log)},
-    ) as server:
+    env = {"MM7_SOAK_LOG": str(log), "MM7_SOAK_PREFIX": f"mm7:soak:{log.name}:"}
+    if args.dedupe == "memory":
+        env["MM7_SOAK_DEDUPE"] = "memory"
+    elif args.dedupe == "redis":
+        env["MM7_SOAK_DEDUPE"] = args.redis_url
+    with Server(kind, target, HERE, workers=args.workers, threads=args.threads, env=env) as server:
         warm = post(server.port, "warm-up", deliver_req("warm-up", False), timeout=60.0)
         if not warm.acked:
             raise SystemExit(f"{kind}: the warm-up request was not acknowledged ({warm.outcome})")
@@ -411,6 +428,7 @@ def soak(args: argparse.Namespace, kind: str) -> Dict[str, Any]:
     latencies = tally.latencies
     return {
         "server": kind,
+        "dedupe": args.dedupe,
         "workers": args.workers if kind.startswith("gunicorn") else 1,
         "threads": args.threads if kind in ("gunicorn-gthread", "waitress") else None,
         "seconds": round(elapsed, 1),
@@ -442,6 +460,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--retry-delay", type=float, default=1.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument(
+        "--dedupe",
+        choices=["none", "memory", "redis"],
+        default="none",
+        help="the receiver's dedupe= (memory: one store per worker; redis: --redis-url)",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--json", action="store_true", help="one JSON object per server")
     args = parser.parse_args(argv)
     kinds = SERVERS if args.server == "all" else (args.server,)
@@ -451,7 +476,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(json.dumps(result), flush=True)
             continue
         print(
-            f"{result['server']:17} {result['seconds']:5.1f} s  "
+            f"{result['server']:17} dedupe {result['dedupe']:6} {result['seconds']:5.1f} s  "
             f"acked {result['acked']}/{result['messages']}  lost {result['lost']}  "
             f"duplicates {result['duplicates']}  "
             f"p50 {result['p50_ms']:.0f} ms  p99 {result['p99_ms']:.0f} ms  "
