@@ -65,6 +65,12 @@ class AsyncClient:
     other clients of the same account) spaces the requests of every task of
     this client; the wait for a slot is not part of ``timeout``.
 
+    Encoding, and reading file-backed parts while sending, happen on the
+    event loop (piece by piece, between writes); send very large files from
+    a thread if other tasks must not wait for the disk. Cancelling a send
+    drops the connection: once its request was written, the outcome is
+    unknown, as for a deadline.
+
     Raises:
         ValueError: ``url`` is not an absolute http:// or https:// URL.
     """
