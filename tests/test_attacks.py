@@ -743,3 +743,53 @@ def test_oversize_spooled_soap_part_is_not_read_back() -> None:
     assert isinstance(error, LimitExceededError) and error.limit == "max_envelope_size"
     # Spooled to a file past 1 MiB and refused by size: never 8 MiB in memory.
     assert peak < 3 << 20
+
+
+# -- one counter for max_message_size: the feeding never picks the outcome ------------------------
+
+
+def _feed_all(chunks: Iterator[bytes], label: Optional[str], **kwargs: object) -> object:
+    decoder = Decoder(label, **kwargs)  # type: ignore[arg-type]
+    try:
+        for chunk in chunks:
+            decoder.feed(chunk)
+        return decoder.close().pdu
+    except MM7Error as exc:
+        return (type(exc).__name__, exc.status_code, getattr(exc, "limit", None))
+
+
+def _three_ways(body: bytes, label: Optional[str], **kwargs: object) -> object:
+    whole = _feed_all(iter((body,)), label, **kwargs)
+    bytewise = _feed_all((body[i : i + 1] for i in range(len(body))), label, **kwargs)
+    sevens = _feed_all((body[i : i + 7] for i in range(0, len(body), 7)), label, **kwargs)
+    assert whole == bytewise == sevens
+    return whole
+
+
+ENVELOPE = (
+    (Path(__file__).resolve().parent.parent / "examples" / "delivery-report.http")
+    .read_bytes()
+    .split(b"\r\n\r\n", 1)[1]
+)
+
+
+def test_bare_envelope_over_max_message_size_every_way() -> None:
+    limits = Limits(max_message_size=len(ENVELOPE) - 10)
+    outcome = _three_ways(ENVELOPE, "text/xml", limits=limits)
+    assert outcome == ("LimitExceededError", 4004, "max_message_size")
+    # A first chunk that fills the limit exactly: the next byte is refused by itself.
+    exact = Limits(max_message_size=100)
+    outcome = _feed_all(iter((ENVELOPE[:100], ENVELOPE[100:])), "text/xml", limits=exact)
+    assert outcome == ("LimitExceededError", 4004, "max_message_size")
+
+
+def test_strict_defect_before_the_limit_wins_every_way() -> None:
+    # A base64 body with a bad character well before the limit and the limit inside the
+    # body: strict mode reports the defect however the bytes arrive (issue 13).
+    b64 = binascii.b2a_base64(bytes(range(256)) * 40).replace(b"\n", b"\r\n") * 3
+    bad = b64[:100] + b"!" + b64[100:]
+    body = b"--b\r\nContent-Type: image/gif\r\nContent-Transfer-Encoding: base64\r\n\r\n" + bad
+    limits = Limits(max_message_size=len(body) - 5000)
+    assert _three_ways(body, MP, strict=True, limits=limits) == ("DecodeError", 2004, None)
+    lenient = _three_ways(body, MP, limits=limits)
+    assert lenient == ("LimitExceededError", 4004, "max_message_size")
