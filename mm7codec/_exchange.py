@@ -74,9 +74,10 @@ _BODY_START = 200
 # Answers that say the server did not act and a later try may work: 408/425/429
 # are about timing by definition, 5xx is the server's trouble of the moment.
 _RETRYABLE_HTTP = frozenset({408, 425, 429})
-# A proxy's own answer after it forwarded the request: the server behind it
-# may have taken the request, so the outcome is not known.
-_PROXY_UNKNOWN_HTTP = frozenset({502, 504})
+# Answers after which the request may have been acted on: a proxy's own 502/504
+# once it forwarded the request, and a bare 500 (an application that crashed may
+# have stored the message first). A Fault under 500 is an MM7 answer, not this.
+_UNKNOWN_HTTP = frozenset({500, 502, 504})
 # SOAP 1.1 §6.2: a Fault goes under HTTP 500.
 FAULT_HTTP_STATUS = 500
 
@@ -138,10 +139,11 @@ class HTTPError(MM7Error):
 
     ``http_status``, ``body_start`` (the first bytes, for logs) and ``headers``
     describe the answer. ``outcome`` and ``retryable`` follow the status (see
-    :func:`http_outcome`): 5xx (but 502/504), 408, 425, 429 are
+    :func:`http_outcome`): 5xx (but 500/502/504), 408, 425, 429 are
     ``NOT_DELIVERED`` and retryable; other 4xx ``NOT_DELIVERED`` and not
-    retryable (401/403: "authentication refused, check auth="); 2xx, 3xx
-    answers that are not MM7 and a proxy's 502/504 are ``UNKNOWN``. The MM7
+    retryable (401/403: "authentication refused, check auth="); 2xx answers
+    that are not MM7, a bare 500 (the application may have stored the
+    message before it failed) and a proxy's 502/504 are ``UNKNOWN``. The MM7
     ``status_code`` is a best guess (4001 for 401, 4007 for 403, 4006 for
     503/429, else 3000) so a relay can pass the error on.
     """
@@ -187,7 +189,7 @@ class ResponseMismatchError(MM7Error):
 
 def http_outcome(http_status: int) -> Tuple[Outcome, bool]:
     """The outcome and retryability of an HTTP answer that is not MM7."""
-    if http_status in _PROXY_UNKNOWN_HTTP or http_status < 300:
+    if http_status in _UNKNOWN_HTTP or http_status < 300:
         return Outcome.UNKNOWN, False
     if http_status >= 500 or http_status in _RETRYABLE_HTTP:
         return Outcome.NOT_DELIVERED, True

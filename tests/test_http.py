@@ -275,15 +275,23 @@ def test_client_error_fault_is_not_retryable(sim: GatewaySimulator) -> None:
     assert not is_retryable(reply)
 
 
-def test_html_500_raises_retryable_http_error(sim: GatewaySimulator) -> None:
-    page = b"<html><body><h1>500 Internal Server Error</h1>" + b"x" * 500 + b"</body></html>"
-    sim.fail_next(http_status=500, body=page)
+@pytest.mark.parametrize(
+    ("http_status", "outcome", "retryable"),
+    [(500, Outcome.UNKNOWN, False), (503, Outcome.NOT_DELIVERED, True)],
+)
+def test_html_error_page_raises_http_error(
+    sim: GatewaySimulator, http_status: int, outcome: Outcome, retryable: bool
+) -> None:
+    # A bare 500 page: the application may have stored the message before it
+    # failed, so it is not safe to resend; a 503 says the server did not act.
+    page = b"<html><body><h1>Server Error</h1>" + b"x" * 500 + b"</body></html>"
+    sim.fail_next(http_status=http_status, body=page)
     with pytest.raises(HTTPError) as info:
         send(sim.url, submit_message(), auth=AUTH, timeout=10)
     error = info.value
-    assert error.http_status == 500
-    assert error.retryable and is_retryable(error)
-    assert error.outcome is Outcome.NOT_DELIVERED and classify(error) is Outcome.NOT_DELIVERED
+    assert error.http_status == http_status
+    assert error.retryable is retryable and is_retryable(error) is retryable
+    assert error.outcome is outcome and classify(error) is outcome
     assert error.body_start == page[:200]
     assert isinstance(error, mm7.MM7Error)
     assert sim.received == []
@@ -756,7 +764,8 @@ def test_is_retryable_table() -> None:
     assert is_retryable(TransportError("reset"))
     assert not is_retryable(TransportError("bad cert", retryable=False))
     assert is_retryable(HTTPError("x", http_status=429))
-    assert is_retryable(HTTPError("x", http_status=500))
+    assert not is_retryable(HTTPError("x", http_status=500))
+    assert is_retryable(HTTPError("x", http_status=503))
     assert not is_retryable(HTTPError("x", http_status=401))
     assert not is_retryable(HTTPError("x", http_status=404))
     assert is_retryable(mm7.StatusError("busy", status_code=4006))
