@@ -177,6 +177,7 @@ def record(cls: Optional[type] = None, /, *, frozen: bool = True, **_ignored: An
         klass.__setattr__ = _setattr  # type: ignore[assignment,method-assign]
         klass.__delattr__ = _delattr  # type: ignore[assignment,method-assign]
         klass.__dataclass_fields__ = _LAZY_FIELDS  # type: ignore[attr-defined]
+        klass.__dataclass_params__ = _PARAMS  # type: ignore[attr-defined]
         klass.__signature__ = _LAZY_SIGNATURE  # type: ignore[attr-defined]
         return klass
 
@@ -256,6 +257,21 @@ def _annotations(klass: type) -> Dict[str, Any]:
     return found
 
 
+class _Params:
+    """``__dataclass_params__``: what ``@dataclass(frozen=True)`` would record.
+
+    Read by tools that take records for dataclasses (``pprint`` checks ``repr``).
+    """
+
+    __slots__ = ()
+    init = repr = eq = frozen = True
+    order = unsafe_hash = match_args = kw_only = slots = weakref_slot = False
+
+    def __repr__(self) -> str:
+        return "_Params(init=True, repr=True, eq=True, frozen=True)"
+
+
+_PARAMS = _Params()
 _LAZY_FIELDS = _LazyFields()
 _LAZY_SIGNATURE = _LazySignature()
 

@@ -330,3 +330,16 @@ def test_make_normalises_like_construction_but_does_not_complete() -> None:
         Checked(2, 1)
     with pytest.raises(ValueError):
         make(Checked, {"low": 2, "high": 1})
+
+
+def test_pprint_takes_records_for_what_they_are() -> None:
+    # pprint treats dataclass instances specially once a repr is too long for one line.
+    import pprint
+
+    import mm7codec as mm7
+
+    status = mm7.Status(1000, "x" * 100)
+    assert pprint.pformat([status]) == f"[{status!r}]"
+    params = mm7.Status.__dataclass_params__  # type: ignore[attr-defined]
+    assert params.frozen and params.repr and not params.order
+    assert "frozen=True" in repr(params)
