@@ -109,6 +109,7 @@ NESTED: Dict[str, Dict[str, str]] = {
         "VASID": "vas_id",
         "SenderAddress": "sender_address",
     },
+    "Recipients": {"To": "to", "Cc": "cc", "Bcc": "bcc"},
     "Status": {"StatusCode": "code", "StatusText": "text", "Details": "details"},
     "ReplyCharging": {"replyChargingSize": "size", "replyDeadline": "deadline"},
     "ContentRef": {"href": "href", "allowAdaptations": "allow_adaptations"},

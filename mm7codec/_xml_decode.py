@@ -5,6 +5,13 @@ ElementTree parser; then one walk over the tree builds the PDU record. What
 each element is comes from the version table of the detected schema; the
 decoder never tests versions itself. Deviations are recorded as defects
 (``DEFECT_KINDS``); ``strict=True`` raises :class:`DecodeError` instead.
+
+One decode path: per (version, PDU) a plan compiled once from the version
+table and ``_wire`` gives each child element its reader and the reader's
+precompiled argument (a simple type's kind, an address choice's tags, a
+record's attribute table...). A PDU in its version's namespace finds its
+children by full tag, anything else by local name; both reach the same
+readers, which take the regular case quickly and name every deviation.
 """
 
 from __future__ import annotations
@@ -21,14 +28,13 @@ from ._pdu import (
     Extension,
     Recipients,
     RSErrorRsp,
-    SenderIdentification,
     SentTime,
     Status,
     UserAgent,
     element_elsewhere,
     element_field,
 )
-from ._record import fields_of, make
+from ._record import make
 from ._status import StatusCode
 from ._versions import LATEST, NAMESPACE_PREFIX, VERSIONS, resolve
 from ._wire import ADDRESS_ATTRIBUTES as _ADDRESS_ATTRIBUTES
@@ -390,12 +396,13 @@ class _Recorder:
 
 
 class _Ctx:
-    __slots__ = ("pdu_ns", "rec", "version")
+    __slots__ = ("limit", "pdu_ns", "rec", "version")
 
     def __init__(self, rec: _Recorder, version: SchemaVersion, pdu_ns: str) -> None:
         self.rec = rec
         self.version = version
         self.pdu_ns = pdu_ns
+        self.limit = rec.limit  # read for every element
 
 
 def _boolean(ctx: _Ctx, text: str, where: str) -> Any:
@@ -430,66 +437,164 @@ def _positive(ctx: _Ctx, text: str, where: str) -> Optional[int]:
     return None
 
 
-def _simple_value(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
-    """The value of a simple-typed element, by its XSD type in the detected version."""
-    ctx.rec.leaf(elem, level, where)
-    version = ctx.version
-    base = type_name
-    enum: Tuple[str, ...] = ()
-    simple = version.simple(type_name) if not type_name.startswith("xs:") else None
-    if simple is not None:
-        base, enum = simple.base, simple.enumeration
-    if base == "xs:boolean":
-        return _boolean(ctx, _text(elem), where)
-    # No PDU element has a positiveInteger type (DC is read by _dc_list): the
-    # table test test_no_element_is_a_positive_integer keeps that true.
-    if enum:
-        text = _text(elem)
-        if text not in enum:
+# What a simple type's text becomes, decided once per (version, type): see _simple_kind.
+_BOOL, _POS, _ENUM, _PRESERVE, _STRIP = range(5)
+if TYPE_CHECKING:
+    _Kind = Tuple[int, Optional[frozenset[str]]]
+    #: attribute -> (field, kind, enumeration); attributes the type lacks; required ones.
+    _AttrTable = Tuple[
+        Dict[str, Tuple[str, int, Optional[frozenset[str]]]],
+        frozenset[str],
+        Tuple[Tuple[str, Optional[str]], ...],
+    ]
+    #: tag -> (kind, schema name, item type, has required attributes)
+    _Items = Dict[str, Tuple[str, str, _AttrTable]]
+    #: (name, field, spec, how its text reads if it is simple)
+    _ChildEntry = Tuple[str, str, ElementSpec, _Kind]
+#: Keys are (version name, type name, ...) from the table: bounded.
+_KINDS: Dict[Tuple[str, str], _Kind] = {}
+_ATTR_TABLES: Dict[Tuple[str, str, int], _AttrTable] = {}
+_ITEMS: Dict[Tuple[str, str], _Items] = {}
+#: Address fields in declaration order with their defaults (what make() starts from).
+_ADDRESS_DEFAULTS = dict(make(Address, {}).__dict__)
+_new = object.__new__
+
+
+def _simple_kind(version: SchemaVersion, type_name: str) -> _Kind:
+    """How the text of a ``type_name`` element is read in ``version``."""
+    key = (version.name, type_name)
+    found = _KINDS.get(key)
+    if found is None:
+        base = type_name
+        enum: Tuple[str, ...] = ()
+        simple = version.simple(type_name) if not type_name.startswith("xs:") else None
+        if simple is not None:
+            base, enum = simple.base, simple.enumeration
+        # No PDU element has a positiveInteger type (DC is read by _dc_list): the
+        # table test test_no_element_is_a_positive_integer keeps that true.
+        if base == "xs:boolean":
+            found = (_BOOL, None)
+        elif enum:
+            found = (_ENUM, frozenset(enum))
+        elif base in ("xs:string", "statusTextType") or (
+            simple is None and version.type(type_name) is not None
+        ):
+            found = (_PRESERVE, None)  # xs:string keeps its whitespace (whiteSpace=preserve)
+        else:
+            found = (_STRIP, None)
+        _KINDS[key] = found
+    return found
+
+
+def _read_simple(ctx: _Ctx, elem: Element, kind: _Kind, level: int, where: str) -> Any:
+    """The value of a simple-typed element whose kind :func:`_simple_kind` gave.
+
+    Every caller has checked ``level`` against ``max_xml_depth`` (the PDU's
+    children once for all, a record's children as it reads them).
+    """
+    if len(elem):
+        ctx.rec.leaf(elem, level, where)
+    how, enum = kind
+    raw = elem.text
+    if how == _PRESERVE:
+        return raw or ""
+    text = raw.strip(_WS) if raw else ""
+    if how == _STRIP:
+        return text
+    if how == _ENUM:
+        if text not in enum:  # type: ignore[operator]
             ctx.rec.defect("enum-value", f"{where}={text!r}")
         return text
-    if base in ("xs:string", "statusTextType") or (
-        simple is None and version.type(type_name) is not None
-    ):
-        # xs:string keeps its whitespace (XSD whiteSpace=preserve).
-        return elem.text or ""
-    return _text(elem)
+    return _boolean(ctx, text, where)
+
+
+def _simple_value(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
+    """The value of a simple-typed element, by its XSD type in the detected version."""
+    return _read_simple(ctx, elem, _simple_kind(ctx.version, type_name), level, where)
+
+
+def _attr_table(version: SchemaVersion, ct: ComplexType, names: Dict[str, str]) -> _AttrTable:
+    """How each attribute of ``ct`` named in ``names`` (a ``_wire`` table) is read."""
+    key = (version.name, ct.name, id(names))  # ``names`` live as long as the module
+    table = _ATTR_TABLES.get(key)
+    if table is None:
+        known: Dict[str, Tuple[str, int, Optional[frozenset[str]]]] = {}
+        for name, field in names.items():
+            spec = ct.attribute(name)
+            if spec is None:
+                continue
+            if spec.type == "xs:string":
+                known[name] = (field, _PRESERVE, None)  # whiteSpace=preserve
+            elif spec.type == "xs:boolean":
+                known[name] = (field, _BOOL, None)
+            elif spec.type == "xs:positiveInteger":
+                known[name] = (field, _POS, None)
+            else:
+                enum = version.enumeration(spec.type)
+                known[name] = (field, _ENUM, frozenset(enum)) if enum else (field, _STRIP, None)
+        absent = frozenset(name for name in names if name not in known)
+        required = tuple((s.name, names.get(s.name)) for s in ct.attributes if s.required)
+        table = _ATTR_TABLES[key] = (known, absent, required)
+    return table
 
 
 def _attributes(
     ctx: _Ctx, elem: Element, ct: ComplexType, names: Dict[str, str], where: str
 ) -> Dict[str, Any]:
+    return _read_attributes(ctx, elem, _attr_table(ctx.version, ct, names), where)
+
+
+def _read_attributes(
+    ctx: _Ctx, elem: Element, table: _AttrTable, where: str, local: str = ""
+) -> Dict[str, Any]:
+    """The attributes of ``elem`` as :func:`_attr_table` says, deviations named
+    under ``where/local`` (built only for a deviation)."""
     values: Dict[str, Any] = {}
     attrib = elem.attrib
-    if not attrib and not any(a.required for a in ct.attributes):
+    known, absent, required = table
+    if not attrib and not required:
         return values
     for name, raw in attrib.items():
-        field = names.get(name)
-        if field is None:
-            if name[:1] != "{":  # namespaced attributes (xmlns-like vendor bits) are ignored
-                ctx.rec.defect("unknown-attribute", f"{where}/@{name}")
+        entry = known.get(name)
+        if entry is None:
+            if name in absent:
+                at = _path(where, local)
+                ctx.rec.defect("attribute-not-in-version", f"{at}/@{name} in {ctx.version.name}")
+            elif name[:1] != "{":  # namespaced attributes (xmlns-like vendor bits) are ignored
+                ctx.rec.defect("unknown-attribute", f"{_path(where, local)}/@{name}")
             continue
-        spec = ct.attribute(name)
-        if spec is None:
-            ctx.rec.defect("attribute-not-in-version", f"{where}/@{name} in {ctx.version.name}")
+        field, how, enum = entry
+        if how == _PRESERVE:
+            values[field] = raw
             continue
-        # xs:string keeps its whitespace (whiteSpace=preserve); other types collapse.
-        text = raw if spec.type == "xs:string" else raw.strip(_WS)
-        if spec.type == "xs:boolean":
-            values[field] = _boolean(ctx, text, f"{where}/@{name}")
-        elif spec.type == "xs:positiveInteger":
-            number = _positive(ctx, text, f"{where}/@{name}")
+        text = raw.strip(_WS)
+        if how == _STRIP:
+            values[field] = text
+        elif how == _ENUM:
+            if text not in enum:  # type: ignore[operator]
+                ctx.rec.defect("enum-value", f"{_path(where, local)}/@{name}={text!r}")
+            values[field] = text
+        elif how == _BOOL:
+            if text == "true" or text == "1":
+                values[field] = True
+            elif text == "false" or text == "0":
+                values[field] = False
+            else:  # what _boolean makes of the rest, with the deviation named
+                values[field] = _boolean(ctx, text, f"{_path(where, local)}/@{name}")
+        else:
+            number = ascii_int(text)
+            if number is None or number <= 0:
+                number = _positive(ctx, text, f"{_path(where, local)}/@{name}")
             if number is not None:
                 values[field] = number
-        else:
-            enum = ctx.version.enumeration(spec.type)
-            if enum and text not in enum:
-                ctx.rec.defect("enum-value", f"{where}/@{name}={text!r}")
-            values[field] = text
-    for spec in ct.attributes:
-        if spec.required and names.get(spec.name) not in values:
-            ctx.rec.defect("missing-attribute", f"{where}/@{spec.name}")
+    for name, needed in required:
+        if needed not in values:
+            ctx.rec.defect("missing-attribute", f"{_path(where, local)}/@{name}")
     return values
+
+
+def _path(where: str, local: str) -> str:
+    return f"{where}/{local}" if local else where
 
 
 def _item_type(version: SchemaVersion, choice: ComplexType, local: str) -> ComplexType:
@@ -501,38 +606,77 @@ def _item_type(version: SchemaVersion, choice: ComplexType, local: str) -> Compl
     return version.types[next(s.type for s in choice.children if s.name == local)]
 
 
-def _address_local(ctx: _Ctx, item: Element, where: str) -> Optional[str]:
-    """The schema's name of address element ``item`` (``None``: not an address)."""
-    local = _split(item.tag)[1]
-    if local in _ADDRESS_KINDS:
-        return local
-    spelled = _ADDRESS_SPELLINGS.get(local)
-    if spelled is not None:
+def _address_items(version: SchemaVersion, choice: ComplexType) -> _Items:
+    """The address elements of ``choice`` by tag (in the version's namespace, or none)."""
+    key = (version.name, choice.name)
+    items = _ITEMS.get(key)
+    if items is None:
+        ns = "{" + version.namespace + "}"
+        items = {}
+        for local, kind in _ADDRESS_KINDS.items():
+            table = _attr_table(version, _item_type(version, choice, local), _ADDRESS_ATTRIBUTES)
+            items[ns + local] = items[local] = (kind, local, table)
+        _ITEMS[key] = items
+    return items
+
+
+def _address_entry(
+    ctx: _Ctx, item: Element, items: _Items, where: str
+) -> Optional[Tuple[str, str, _AttrTable]]:
+    """What address element ``item`` is (``None``: not an address; other spellings named)."""
+    entry = items.get(item.tag)
+    if entry is not None:
+        return entry
+    local = _split(item.tag)[1]  # an address in any namespace is one
+    if local not in _ADDRESS_KINDS:
+        spelled = _ADDRESS_SPELLINGS.get(local)
+        if spelled is None:
+            return None
         ctx.rec.defect("rfc822-address-element", f"{where}/{local} read as {spelled}")
-    return spelled
+        local = spelled
+    return items[local]
+
+
+def _read_address(
+    ctx: _Ctx,
+    item: Element,
+    entry: Tuple[str, str, _AttrTable],
+    level: int,
+    where: str,
+    attr_local: Optional[str],
+) -> Address:
+    """One address element; attribute deviations are named under ``where/attr_local``
+    (the To/Cc/Bcc list), else under the element's own name."""
+    kind, local, table = entry
+    if len(item) or level > ctx.limit:
+        ctx.rec.leaf(item, level, where)
+    # make(Address, ...) without the call, the commonest record: Address has no
+    # __post_init__ to run (test_address_needs_no_normalising pins it).
+    address: Any = _new(Address)
+    state = address.__dict__
+    state.update(_ADDRESS_DEFAULTS)
+    if item.attrib or table[2]:
+        state.update(_read_attributes(ctx, item, table, where, attr_local or local))
+    state["value"] = item.text or ""
+    state["kind"] = kind
+    return address  # type: ignore[no-any-return]
 
 
 def _address_in(
-    ctx: _Ctx, elem: Element, choice: ComplexType, level: int, where: str
+    ctx: _Ctx, elem: Element, items: _Items, level: int, where: str
 ) -> Optional[Address]:
     """The address inside ``elem`` (a choice of Number/RFC2822Address/ShortCode)."""
     found: Optional[Address] = None
     for child in elem:
-        local = _address_local(ctx, child, where)
-        if local is None:
-            _check_depth(child, level + 1, ctx.rec.limit)
+        entry = _address_entry(ctx, child, items, where)
+        if entry is None:
+            _check_depth(child, level + 1, ctx.limit)
             ctx.rec.defect("unknown-element", f"{where}/{child.tag} (dropped)")
             continue
-        kind = _ADDRESS_KINDS[local]
         if found is not None:
             ctx.rec.defect("extra-address", f"{where} holds more than one address")
             continue
-        ctx.rec.leaf(child, level + 1, where)
-        item_type = _item_type(ctx.version, choice, local)
-        values = _attributes(ctx, child, item_type, _ADDRESS_ATTRIBUTES, f"{where}/{local}")
-        values["value"] = child.text or ""
-        values["kind"] = kind
-        found = make(Address, values)
+        found = _read_address(ctx, child, entry, level + 1, where, None)
     if found is None:
         text = elem.text.strip(_WS) if elem.text else ""
         if not text:
@@ -543,114 +687,202 @@ def _address_in(
     return found
 
 
-def _dec_address(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
-    ct = ctx.version.type(type_name)
-    if ct is None:
+def _compile_address(version: SchemaVersion, type_name: str) -> Optional[_Items]:
+    ct = version.type(type_name)
+    return None if ct is None else _address_items(version, ct)
+
+
+def _read_address_field(
+    ctx: _Ctx, elem: Element, items: Optional[_Items], level: int, where: str
+) -> Any:
+    """Sender, Recipient, SenderAddress: one address (``items`` from _compile_address)."""
+    if items is None:
         # Plain text in this version (SenderAddress in REL-5-MM7-1-0/1-1).
         if len(elem):
             ctx.rec.defect("typed-address", f"{where} in {ctx.version.name}")
-            return _address_in(ctx, elem, ctx.version.types["addressType"], level, where)
+            typed = _address_items(ctx.version, ctx.version.types["addressType"])
+            return _address_in(ctx, elem, typed, level, where)
         text = _text(elem)
         if not text:
             ctx.rec.defect("empty-element", where)
             return None
         return make(Address, {"value": text, "kind": "email" if "@" in text else "number"})
-    return _address_in(ctx, elem, ct, level, where)
+    if len(elem) == 1:
+        entry = items.get(elem[0].tag)
+        if entry is not None:  # what _address_in does with one known child
+            return _read_address(ctx, elem[0], entry, level + 1, where, None)
+    return _address_in(ctx, elem, items, level, where)
 
 
-def _dec_recipients(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
-    ct = ctx.version.types[type_name]
-    lists: Dict[str, List[Address]] = {"to": [], "cc": [], "bcc": []}
+def _child_table(
+    version: SchemaVersion, ct: ComplexType, names: Dict[str, str]
+) -> Dict[str, _ChildEntry]:
+    """The children of ``ct`` named in ``names`` (a ``_wire`` table) by tag: in the
+    version's namespace and unqualified; (name, field, spec, simple kind). Built
+    once per reader (``_reader`` caches)."""
+    ns = "{" + version.namespace + "}"
+    table: Dict[str, _ChildEntry] = {}
+    for spec in ct.children:
+        field = names.get(spec.name)
+        if field is not None:
+            entry = (spec.name, field, spec, _simple_kind(version, spec.type))
+            table[ns + spec.name] = table[spec.name] = entry
+    return table
+
+
+def _child_entry(table: Dict[str, _ChildEntry], child: Element) -> Optional[_ChildEntry]:
+    """``child``'s entry; a child in another namespace is known by its local name."""
+    tag = child.tag
+    entry = table.get(tag)
+    if entry is None and tag[:1] == "{":
+        entry = table.get(_split(tag)[1])
+    return entry
+
+
+if TYPE_CHECKING:
+    #: tag -> (element, field, its addresses)
+    _ListTable = Dict[str, Tuple[str, str, _Items]]
+
+
+def _compile_recipients(version: SchemaVersion, type_name: str) -> _ListTable:
+    ns = "{" + version.namespace + "}"
+    names = NESTED["Recipients"]
+    table: _ListTable = {}
+    for spec in version.types[type_name].children:
+        field = names.get(spec.name)
+        if field is not None:
+            entry = (spec.name, field, _address_items(version, version.types[spec.type]))
+            table[ns + spec.name] = table[spec.name] = entry
+    return table
+
+
+def _read_recipients(ctx: _Ctx, elem: Element, table: _ListTable, level: int, where: str) -> Any:
+    lists: Dict[str, List[Address]] = {}
+    limit = ctx.limit
     for child in elem:
-        local = _split(child.tag)[1]
-        field = local.lower()
-        spec = ct.child(local)
-        if field not in lists or spec is None:
-            _check_depth(child, level + 1, ctx.rec.limit)
-            ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
+        tag = child.tag
+        entry = table.get(tag)
+        if entry is None and tag[:1] == "{":
+            entry = table.get(_split(tag)[1])  # To/Cc/Bcc in any namespace
+        if entry is None:
+            _check_depth(child, level + 1, limit)
+            ctx.rec.defect("unknown-element", f"{where}/{_split(tag)[1]} (dropped)")
             continue
-        ctx.rec.depth(level + 1)
-        item_type = ctx.version.types[spec.type]
-        target = lists[field]
+        local, field, items = entry
+        if level + 1 > limit:
+            ctx.rec.depth(level + 1)
+        target = lists.get(field)
+        if target is None:
+            target = lists[field] = []
         if not len(child):
-            address = _address_in(ctx, child, item_type, level + 1, f"{where}/{local}")
+            address = _address_in(ctx, child, items, level + 1, f"{where}/{local}")
             if address is not None:
                 target.append(address)
             continue
         for item in child:
-            item_local = _address_local(ctx, item, f"{where}/{local}")
-            if item_local is None:
-                _check_depth(item, level + 2, ctx.rec.limit)
-                ctx.rec.defect("unknown-element", f"{where}/{local}/{item.tag} (dropped)")
-                continue
-            kind = _ADDRESS_KINDS[item_local]
-            ctx.rec.leaf(item, level + 2, where)
-            attr_type = _item_type(ctx.version, item_type, item_local)
-            values = _attributes(ctx, item, attr_type, _ADDRESS_ATTRIBUTES, f"{where}/{local}")
-            values["value"] = item.text or ""
-            values["kind"] = kind
-            target.append(make(Address, values))
-    return make(Recipients, {k: tuple(v) for k, v in lists.items()})
+            found = items.get(item.tag)
+            if found is None:
+                found = _address_entry(ctx, item, items, f"{where}/{local}")
+                if found is None:
+                    _check_depth(item, level + 2, limit)
+                    ctx.rec.defect("unknown-element", f"{where}/{local}/{item.tag} (dropped)")
+                    continue
+            target.append(_read_address(ctx, item, found, level + 2, where, local))
+    # Recipients() makes tuples of the lists; a list not sent stays ().
+    return make(Recipients, lists)
 
 
-def _dec_sender_identification(
-    ctx: _Ctx, elem: Element, type_name: str, level: int, where: str
+if TYPE_CHECKING:
+    #: tag -> (element, field, reader, its argument)
+    _FieldTable = Dict[str, Tuple[str, str, Callable[..., Any], Any]]
+
+
+def _compile_fields(version: SchemaVersion, type_name: str, names: Dict[str, str]) -> _FieldTable:
+    ns = "{" + version.namespace + "}"
+    table: _FieldTable = {}
+    for spec in version.types[type_name].children:
+        field = names.get(spec.name)
+        if field is not None:
+            entry = (spec.name, field, *_reader(version, field, spec.type))
+            table[ns + spec.name] = table[spec.name] = entry
+    return table
+
+
+def _read_fields(
+    ctx: _Ctx, elem: Element, arg: Tuple[type, _FieldTable], level: int, where: str
 ) -> Any:
-    ct = ctx.version.types[type_name]
+    """A record whose children are its fields (SenderIdentification)."""
+    cls, table = arg
     values: Dict[str, Any] = {}
-    names = NESTED["SenderIdentification"]
+    limit = ctx.limit
     for child in elem:
-        local = _split(child.tag)[1]
-        field = names.get(local)
-        spec = ct.child(local)
-        if field is None or spec is None:
-            _check_depth(child, level + 1, ctx.rec.limit)
-            ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
+        tag = child.tag
+        entry = table.get(tag)
+        if entry is None and tag[:1] == "{":
+            entry = table.get(_split(tag)[1])  # in any namespace
+        if entry is None:
+            _check_depth(child, level + 1, limit)
+            ctx.rec.defect("unknown-element", f"{where}/{_split(tag)[1]} (dropped)")
             continue
-        ctx.rec.depth(level + 1)
-        if FIELD_SHAPES.get(field) == "address":
-            values[field] = _dec_address(ctx, child, spec.type, level + 1, f"{where}/{local}")
-        else:
-            values[field] = _simple_value(ctx, child, spec.type, level + 1, f"{where}/{local}")
-    return make(SenderIdentification, values)
+        local, field, read, read_arg = entry
+        if level + 1 > limit:
+            ctx.rec.depth(level + 1)
+        values[field] = read(ctx, child, read_arg, level + 1, f"{where}/{local}")
+    return make(cls, values)
 
 
 _STATUS_NAMES = NESTED["Status"]
 
 
-def _dec_status(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
-    ct = ctx.version.types[type_name]
+def _compile_status(version: SchemaVersion, type_name: str) -> Tuple[Dict[str, _ChildEntry], bool]:
+    ct = version.types[type_name]
+    return _child_table(version, ct, _STATUS_NAMES), ct.child("StatusText") is not None
+
+
+def _read_status(
+    ctx: _Ctx, elem: Element, arg: Tuple[Dict[str, _ChildEntry], bool], level: int, where: str
+) -> Any:
+    table, has_text = arg
     values: Dict[str, Any] = {}
     for child in elem:
-        local = _split(child.tag)[1]
-        spec = ct.child(local)
-        if spec is None or local not in _STATUS_NAMES:
-            _check_depth(child, level + 1, ctx.rec.limit)
+        entry = table.get(child.tag) or _child_entry(table, child)
+        if entry is None:
+            local = _split(child.tag)[1]
+            _check_depth(child, level + 1, ctx.limit)
             kind = "element-not-in-version" if local == "StatusText" else "unknown-element"
             ctx.rec.defect(kind, f"{where}/{local} (dropped)")
             continue
-        ctx.rec.depth(level + 1)
+        local, _field, _spec, text_kind = entry
+        if level + 1 > ctx.limit:
+            ctx.rec.depth(level + 1)
         if local == "StatusCode":
-            ctx.rec.leaf(child, level + 1, f"{where}/StatusCode")
-            text = _text(child)
+            if len(child):
+                ctx.rec.leaf(child, level + 1, f"{where}/StatusCode")
+            raw = child.text
+            text = raw.strip(_WS) if raw else ""
             number = ascii_int(text)
             try:
-                values["code"] = None if number is None else StatusCode(number)
-            except ValueError:
-                values["code"] = None
-            if values["code"] is None:
+                code = None if number is None else StatusCode(number)
+            except ValueError:  # a number no status code has
+                code = None
+            if code is None:
                 raise DecodeError(
                     f"{where}/StatusCode {text!r} is not a status code", status_code=2007
                 )
+            values["code"] = code
         elif local == "StatusText":
-            values["text"] = _simple_value(ctx, child, spec.type, level + 1, f"{where}/StatusText")
+            if text_kind[0] == _PRESERVE and not len(child):
+                values["text"] = child.text or ""  # what _read_simple gives, without a path
+            else:
+                text_where = f"{where}/StatusText"
+                values["text"] = _read_simple(ctx, child, text_kind, level + 1, text_where)
         else:
             values["details"] = _details(ctx.rec, child, level + 1)
     if "code" not in values:
         ctx.rec.defect("missing-element", f"{where}/StatusCode")
         return None
     if "text" not in values:
-        if ct.child("StatusText") is None:
+        if not has_text:
             # The type has no StatusText (extendedCancelRsp): the text is the
             # code's spec wording, as a Status built by hand gets it.
             values["text"] = values["code"].default_text
@@ -693,15 +925,17 @@ def _details(rec: _Recorder, elem: Element, level: int) -> str:
     return raw
 
 
-def _attribute_record(cls: type, names: Dict[str, str]) -> Callable[..., Any]:
-    def decode(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
+def _read_attribute_record(
+    ctx: _Ctx, elem: Element, arg: Tuple[type, _AttrTable], level: int, where: str
+) -> Any:
+    """ReplyCharging, Content, UACapabilities: records made of attributes only."""
+    cls, table = arg
+    if len(elem) or level > ctx.limit:
         ctx.rec.leaf(elem, level, where)
-        values = _attributes(ctx, elem, ctx.version.types[type_name], names, where)
-        if cls is ContentRef and "href" not in values:
-            values["href"] = ""
-        return make(cls, values)
-
-    return decode
+    values = _read_attributes(ctx, elem, table, where)
+    if cls is ContentRef and "href" not in values:
+        values["href"] = ""
+    return make(cls, values)
 
 
 def _sequenced_entries(
@@ -721,7 +955,7 @@ def _sequenced_entries(
     for child in elem:
         local = _split(child.tag)[1]
         if local != spec.name:
-            _check_depth(child, level + 1, ctx.rec.limit)
+            _check_depth(child, level + 1, ctx.limit)
             ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
             continue
         child_where = f"{where}/{local}"
@@ -742,7 +976,8 @@ def _dec_previously_sent_by(
     def user_agent(
         child: Element, item_type: ComplexType, extra: Dict[str, Any], child_where: str
     ) -> Any:
-        address = _address_in(ctx, child, item_type, level + 1, child_where)
+        items = _address_items(ctx.version, item_type)
+        address = _address_in(ctx, child, items, level + 1, child_where)
         return None if address is None else make(UserAgent, {"address": address, **extra})
 
     return _sequenced_entries(
@@ -786,32 +1021,51 @@ def _dc_list(ctx: _Ctx, elem: Element, level: int, where: str) -> Tuple[int, ...
     return tuple(values)
 
 
-#: Decoders by shape (``_wire.FIELD_SHAPES``); an attribute-only record gets its own.
-_SHAPE_DECODERS: Dict[str, Callable[..., Any]] = {
-    "address": _dec_address,
-    "recipients": _dec_recipients,
-    "record:SenderIdentification": _dec_sender_identification,
-    "record:Status": _dec_status,
+#: Readers taking the version's type name as their argument.
+_BY_TYPE_NAME: Dict[str, Callable[..., Any]] = {
     "sequence:UserAgent": _dec_previously_sent_by,
     "sequence:SentTime": _dec_sent_times,
     "dc-list": _dec_delivery_condition,
 }
-#: Field -> (record class, attribute -> field) for records made of attributes only.
-_RECORD_ATTRIBUTES: Dict[str, Tuple[type, Dict[str, str]]] = {
-    field: (getattr(_pdu, shape[7:]), NESTED[shape[7:]])
-    for field, shape in FIELD_SHAPES.items()
-    if shape.startswith("record:") and shape not in _SHAPE_DECODERS
-}
-#: Field -> decoder for fields whose element is not a plain simple value.
-_DECODERS: Dict[str, Callable[..., Any]] = {
-    field: _SHAPE_DECODERS.get(shape) or _attribute_record(*_RECORD_ATTRIBUTES[field])
-    for field, shape in FIELD_SHAPES.items()
-    if field in _RECORD_ATTRIBUTES or shape in _SHAPE_DECODERS
-}
+_READERS: Dict[Tuple[str, str, str], Tuple[Callable[..., Any], Any]] = {}
 
-# (version name, wire name) -> local name -> (index, ElementSpec, field, decoder or None)
+
+def _reader(version: SchemaVersion, field: str, type_name: str) -> Tuple[Callable[..., Any], Any]:
+    """How a field's element is read in ``version``: a reader and its precompiled argument.
+
+    Every reader is called ``read(ctx, elem, arg, level, where)``; the shape
+    comes from ``_wire.FIELD_SHAPES`` (none: a simple value).
+    """
+    key = (version.name, field, type_name)  # all from the table: bounded
+    found = _READERS.get(key)
+    if found is None:
+        shape = FIELD_SHAPES.get(field, "")
+        if not shape:
+            found = (_read_simple, _simple_kind(version, type_name))
+        elif shape == "address":
+            found = (_read_address_field, _compile_address(version, type_name))
+        elif shape == "recipients":
+            found = (_read_recipients, _compile_recipients(version, type_name))
+        elif shape == "record:Status":
+            found = (_read_status, _compile_status(version, type_name))
+        elif shape in _BY_TYPE_NAME:
+            found = (_BY_TYPE_NAME[shape], type_name)
+        else:
+            name = shape.partition(":")[2]
+            cls = getattr(_pdu, name)
+            if shape == "record:SenderIdentification":
+                found = (_read_fields, (cls, _compile_fields(version, type_name, NESTED[name])))
+            else:  # a record:... of attributes only
+                table = _attr_table(version, version.types[type_name], NESTED[name])
+                found = (_read_attribute_record, (cls, table))
+        _READERS[key] = found
+    return found
+
+
+# (version name, wire name) -> local name -> (index, ElementSpec, field, reader, argument)
 if TYPE_CHECKING:
-    _Plan = Dict[str, Tuple[int, ElementSpec, str, Optional[Callable[..., Any]]]]
+    #: element -> (index, spec, field, reader, its argument)
+    _Plan = Dict[str, Tuple[int, ElementSpec, str, Callable[..., Any], Any]]
 _PLANS: Dict[Tuple[str, str], _Plan] = {}
 
 
@@ -823,318 +1077,28 @@ def _plan(version: SchemaVersion, cls: Type[PDU]) -> _Plan:
         for index, spec in enumerate(version.pdu_type(cls.WIRE_NAME).children):
             field = element_field(cls, spec.name)
             if field is not None:
-                plan[spec.name] = (index, spec, field, _DECODERS.get(field))
+                plan[spec.name] = (index, spec, field, *_reader(version, field, spec.type))
         _PLANS[key] = plan
     return plan
 
 
-# --- the fast path -----------------------------------------------------------------------------
-#
-# For each (version, PDU) a table keyed by full Clark tag (``{ns}Local`` in the version's own
-# namespace) gives each child element's field and a fast decoder. A fast decoder records no
-# defect and raises nothing: on anything irregular (children where a value belongs, a value
-# outside its type, an unknown element or attribute, another namespace) it returns ``_SLOW``
-# before any side effect and the lenient decoder above decodes the element from scratch, so
-# both paths give the same values, defects and errors. Depth is not checked here: the fast
-# path runs only when the deepest element it reads (two levels below a PDU child) is within
-# ``max_xml_depth``.
-
-_SLOW: Any = object()
-_new = object.__new__
-#: Address fields in declaration order with their defaults (what make() starts from).
-_ADDRESS_DEFAULTS = {name: make(Address, {}).__dict__[name] for name in fields_of(Address)}
-_BOOL, _POS, _ENUM, _PRESERVE, _STRIP = range(5)
-_TRUE = frozenset({"true", "1"})
-_FALSE = frozenset({"false", "0"})
-
 if TYPE_CHECKING:
-    #: Attribute name -> (field, kind, enumeration); fields of required attributes.
-    _AttrTable = Tuple[
-        Dict[str, Tuple[str, int, Optional[frozenset[str]]]], Tuple[Optional[str], ...]
-    ]
-    _FastFn = Callable[[Element, Any], Any]
-    #: Clark tag -> (local, index, field, fast decoder or None, its argument, spec, decoder, where)
-    _FastPlan = Dict[
-        str,
-        Tuple[
-            str, int, str, Optional[_FastFn], Any, ElementSpec, Optional[Callable[..., Any]], str
-        ],
-    ]
-_FAST_PLANS: Dict[Tuple[str, str], _FastPlan] = {}
+    #: tag -> (local, index, field, reader, its argument, where)
+    _TagPlan = Dict[str, Tuple[str, int, str, Callable[..., Any], Any, str]]
+_TAG_PLANS: Dict[Tuple[str, str], _TagPlan] = {}
 
 
-def _simple_kind(version: SchemaVersion, type_name: str) -> Tuple[int, Optional[frozenset[str]]]:
-    """What :func:`_simple_value` does with ``type_name``, decided once."""
-    base = type_name
-    enum: Tuple[str, ...] = ()
-    simple = version.simple(type_name) if not type_name.startswith("xs:") else None
-    if simple is not None:
-        base, enum = simple.base, simple.enumeration
-    if base == "xs:boolean":
-        return _BOOL, None
-    if enum:
-        return _ENUM, frozenset(enum)
-    if base in ("xs:string", "statusTextType") or (
-        simple is None and version.type(type_name) is not None
-    ):
-        return _PRESERVE, None
-    return _STRIP, None
-
-
-def _fast_simple(elem: Element, arg: Tuple[int, Optional[frozenset[str]]]) -> Any:
-    if len(elem):
-        return _SLOW
-    kind, enum = arg
-    raw = elem.text
-    if kind == _PRESERVE:
-        return raw or ""
-    text = raw.strip(_WS) if raw else ""
-    if kind == _STRIP:
-        return text
-    if kind == _ENUM:
-        return text if text in enum else _SLOW  # type: ignore[operator]
-    # _BOOL: the only kind left (no element is a positiveInteger, see _simple_value).
-    if text in _TRUE:
-        return True
-    return False if text in _FALSE else _SLOW
-
-
-def _attr_table(version: SchemaVersion, ct: ComplexType, names: Dict[str, str]) -> _AttrTable:
-    """What :func:`_attributes` accepts without a defect, for one type."""
-    table: Dict[str, Tuple[str, int, Optional[frozenset[str]]]] = {}
-    for name, field in names.items():
-        spec = ct.attribute(name)
-        if spec is None:
-            continue
-        if spec.type == "xs:string":
-            table[name] = (field, _PRESERVE, None)
-        elif spec.type == "xs:boolean":
-            table[name] = (field, _BOOL, None)
-        elif spec.type == "xs:positiveInteger":
-            table[name] = (field, _POS, None)
-        else:
-            enum = version.enumeration(spec.type)
-            table[name] = (field, _ENUM, frozenset(enum)) if enum else (field, _STRIP, None)
-    return table, tuple(names.get(s.name) for s in ct.attributes if s.required)
-
-
-def _fast_attributes(elem: Element, table: _AttrTable) -> Optional[Dict[str, Any]]:
-    """The attributes as :func:`_attributes` reads them, or ``None`` if it would record a defect."""
-    values: Dict[str, Any] = {}
-    attrib = elem.attrib
-    if attrib:
-        known = table[0]
-        for name, raw in attrib.items():
-            entry = known.get(name)
-            if entry is None:
-                if name[:1] == "{":  # ignored without a defect by _attributes too
-                    continue
-                return None
-            field, kind, enum = entry
-            if kind == _PRESERVE:
-                values[field] = raw
-                continue
-            text = raw.strip(_WS)
-            if kind == _STRIP:
-                values[field] = text
-            elif kind == _ENUM:
-                if text not in enum:  # type: ignore[operator]
-                    return None
-                values[field] = text
-            elif kind == _BOOL:
-                if text in _TRUE:
-                    values[field] = True
-                elif text in _FALSE:
-                    values[field] = False
-                else:
-                    return None
-            else:
-                number = ascii_int(text)
-                if number is None or number <= 0:
-                    return None
-                values[field] = number
-    for required in table[1]:
-        if required not in values:
-            return None
-    return values
-
-
-def _address_items(
-    version: SchemaVersion, choice: ComplexType
-) -> Dict[str, Tuple[str, _AttrTable]]:
-    """Clark tag -> (kind, attributes) of the address choice, as :func:`_address_in` sees it."""
-    ns = "{" + version.namespace + "}"
-    items = {}
-    for local, kind in _ADDRESS_KINDS.items():
-        item_type = _item_type(version, choice, local)
-        items[ns + local] = (kind, _attr_table(version, item_type, _ADDRESS_ATTRIBUTES))
-    return items
-
-
-def _fast_address_item(elem: Element, items: Dict[str, Tuple[str, _AttrTable]]) -> Any:
-    entry = items.get(elem.tag)
-    if entry is None or len(elem):
-        return _SLOW
-    table = entry[1]
-    values = None
-    if elem.attrib or table[1]:
-        values = _fast_attributes(elem, table)
-        if values is None:
-            return _SLOW
-    # make(Address, ...) inline: addresses are the most frequent record.
-    address: Any = _new(Address)
-    state = address.__dict__
-    state.update(_ADDRESS_DEFAULTS)
-    if values:
-        state.update(values)
-    state["value"] = elem.text or ""
-    state["kind"] = entry[0]
-    return address
-
-
-def _fast_address(elem: Element, arg: Optional[Dict[str, Tuple[str, _AttrTable]]]) -> Any:
-    if arg is None:  # plain text in this version
-        if len(elem):
-            return _SLOW
-        text = elem.text.strip(_WS) if elem.text else ""
-        if not text:
-            return _SLOW
-        return make(Address, {"value": text, "kind": "email" if "@" in text else "number"})
-    if len(elem) != 1:
-        return _SLOW
-    return _fast_address_item(elem[0], arg)
-
-
-def _fast_recipients(
-    elem: Element, arg: Dict[str, Tuple[str, Dict[str, Tuple[str, _AttrTable]]]]
-) -> Any:
-    to: List[Address] = []
-    cc: List[Address] = []
-    bcc: List[Address] = []
-    lists = {"to": to, "cc": cc, "bcc": bcc}
-    for child in elem:
-        entry = arg.get(child.tag)
-        if entry is None or not len(child):
-            return _SLOW
-        target = lists[entry[0]]
-        items = entry[1]
-        for item in child:
-            address = _fast_address_item(item, items)
-            if address is _SLOW:
-                return _SLOW
-            target.append(address)
-    return make(Recipients, {"to": tuple(to), "cc": tuple(cc), "bcc": tuple(bcc)})
-
-
-def _fast_fields(elem: Element, arg: Tuple[type, Dict[str, Tuple[str, _FastFn, Any]]]) -> Any:
-    """SenderIdentification: children each decoded by their own fast decoder."""
-    cls, table = arg
-    values: Dict[str, Any] = {}
-    for child in elem:
-        entry = table.get(child.tag)
-        if entry is None:
-            return _SLOW
-        value = entry[1](child, entry[2])
-        if value is _SLOW:
-            return _SLOW
-        values[entry[0]] = value
-    return make(cls, values)
-
-
-def _fast_status(elem: Element, arg: Tuple[str, str, Any, bool]) -> Any:
-    code_tag, text_tag, text_arg, default_text = arg
-    values: Dict[str, Any] = {}
-    for child in elem:
-        tag = child.tag
-        if tag == code_tag:
-            if len(child):
-                return _SLOW
-            raw = child.text
-            number = ascii_int(raw.strip(_WS) if raw else "")
-            if number is None:
-                return _SLOW
-            try:
-                values["code"] = StatusCode(number)
-            except ValueError:
-                return _SLOW
-        elif tag == text_tag:
-            value = _fast_simple(child, text_arg)
-            if value is _SLOW:
-                return _SLOW
-            values["text"] = value
-        else:  # Details (kept as source text) and anything unknown
-            return _SLOW
-    if "code" not in values:
-        return _SLOW
-    if "text" not in values:
-        if not default_text:  # StatusText is mandatory wherever it exists
-            return _SLOW
-        values["text"] = values["code"].default_text
-    return make(Status, values)
-
-
-def _fast_attribute_record(elem: Element, arg: Tuple[type, _AttrTable]) -> Any:
-    if len(elem):
-        return _SLOW
-    cls, table = arg
-    # Content/@href is mandatory in every version: without it this returns _SLOW
-    # and the lenient decoder records the defect and fills in "".
-    values = _fast_attributes(elem, table)
-    if values is None:
-        return _SLOW
-    return make(cls, values)
-
-
-def _address_arg(
-    version: SchemaVersion, type_name: str
-) -> Optional[Dict[str, Tuple[str, _AttrTable]]]:
-    """The argument of :func:`_fast_address`: ``None`` where the address is plain text."""
-    ct = version.type(type_name)
-    return _address_items(version, ct) if ct is not None else None
-
-
-def _fast_decoder(
-    version: SchemaVersion, field: str, type_name: str
-) -> Tuple[Optional[_FastFn], Any]:
-    """The fast decoder of one PDU field and its precomputed argument (``None``: none)."""
-    ns = "{" + version.namespace + "}"
-    if field not in _DECODERS:
-        return _fast_simple, _simple_kind(version, type_name)
-    if field in ("sender", "recipient"):
-        return _fast_address, _address_arg(version, type_name)
-    # The types below exist in every version, and their children are the ones
-    # named here (Recipients: To/Cc/Bcc; SenderIdentification: VASPID, VASID,
-    # SenderAddress; Status: StatusCode): tests/test_xml_fastpath.py checks it.
-    if field == "recipients":
-        lists = {
-            ns + spec.name: (spec.name.lower(), _address_items(version, version.types[spec.type]))
-            for spec in version.types[type_name].children
-        }
-        return _fast_recipients, lists
-    if field == "sender_identification":
-        table: Dict[str, Tuple[str, _FastFn, Any]] = {}
-        for spec in version.types[type_name].children:
-            name = NESTED["SenderIdentification"][spec.name]
-            if FIELD_SHAPES.get(name) == "address":
-                table[ns + spec.name] = (name, _fast_address, _address_arg(version, spec.type))
-            else:
-                table[ns + spec.name] = (name, _fast_simple, _simple_kind(version, spec.type))
-        return _fast_fields, (SenderIdentification, table)
-    if field == "status":
-        text_spec = version.types[type_name].child("StatusText")
-        if text_spec is None:
-            return _fast_status, (ns + "StatusCode", "", None, True)
-        return _fast_status, (
-            ns + "StatusCode",
-            ns + "StatusText",
-            _simple_kind(version, text_spec.type),
-            False,
-        )
-    if field in _RECORD_ATTRIBUTES:
-        cls, names = _RECORD_ATTRIBUTES[field]
-        attributes = _attr_table(version, version.types[type_name], names)
-        return _fast_attribute_record, (cls, attributes)
-    return None, None
+def _tag_plan(version: SchemaVersion, cls: Type[PDU]) -> _TagPlan:
+    """:func:`_plan` by full tag in the version's own namespace, everything decided once."""
+    key = (version.name, cls.WIRE_NAME)
+    plan = _TAG_PLANS.get(key)
+    if plan is None:
+        ns = "{" + version.namespace + "}"
+        plan = {}
+        for local, (index, _spec, field, read, arg) in _plan(version, cls).items():
+            plan[ns + local] = (local, index, field, read, arg, f"{cls.WIRE_NAME}/{local}")
+        _TAG_PLANS[key] = plan
+    return plan
 
 
 _REQUIRED: Dict[Tuple[str, str], Tuple[str, ...]] = {}
@@ -1147,27 +1111,14 @@ def _required(version: SchemaVersion, cls: Type[PDU]) -> Tuple[str, ...]:
     if found is None:
         plan = _plan(version, cls)
         found = _REQUIRED[key] = tuple(
-            local for local, (_, spec, _f, _d) in plan.items() if spec.min_occurs
+            local for local, (_, spec, *_rest) in plan.items() if spec.min_occurs
         )
     return found
 
 
-def _fast_plan(version: SchemaVersion, cls: Type[PDU]) -> _FastPlan:
-    key = (version.name, cls.WIRE_NAME)
-    plan = _FAST_PLANS.get(key)
-    if plan is None:
-        ns = "{" + version.namespace + "}"
-        plan = {}
-        for local, (index, spec, field, decoder) in _plan(version, cls).items():
-            fn, arg = _fast_decoder(version, field, spec.type)
-            where = f"{cls.WIRE_NAME}/{local}"
-            plan[ns + local] = (local, index, field, fn, arg, spec, decoder, where)
-        _FAST_PLANS[key] = plan
-    return plan
-
-
 if TYPE_CHECKING:
-    _Foreign = Optional[Tuple[SchemaVersion, ElementSpec, str, Optional[Callable[..., Any]]]]
+    #: (version, spec, field, reader, its argument)
+    _Foreign = Optional[Tuple[SchemaVersion, ElementSpec, str, Callable[..., Any], Any]]
 #: (version name, PDU wire name, element) -> where another version defines it.
 _FOREIGN: Dict[Tuple[str, str, str], _Foreign] = {}
 
@@ -1179,7 +1130,9 @@ def _foreign(version: SchemaVersion, cls: Type[PDU], local: str) -> _Foreign:
     key = (version.name, cls.WIRE_NAME, local)
     if key not in _FOREIGN:
         found = element_elsewhere(cls, version, element=local)
-        _FOREIGN[key] = None if found is None else (*found, _DECODERS.get(found[2]))
+        _FOREIGN[key] = (
+            None if found is None else (*found, *_reader(found[0], found[2], found[1].type))
+        )
     return _FOREIGN[key]
 
 
@@ -1201,13 +1154,11 @@ def _read_foreign(
     foreign = _foreign(version, cls, local)
     if foreign is None or foreign[2] in values:
         return False
-    other, spec, field, decoder = foreign
+    other, _spec, field, read, arg = foreign
     where = f"{cls.WIRE_NAME}/{local}"
     rec.defect("element-not-in-version", f"{where} in {version.name} (read as in {other.name})")
     rec.depth(level)
-    values[field] = (decoder or _simple_value)(
-        _Ctx(rec, other, pdu_ns), elem, spec.type, level, where
-    )
+    values[field] = read(_Ctx(rec, other, pdu_ns), elem, arg, level, where)
     return True
 
 
@@ -1234,16 +1185,16 @@ def _unwrap_sender_identification(
     rec.depth(level)
     wire = cls.WIRE_NAME
     rec.defect("sender-identification-wrapped", f"{wire}/SenderIdentification unwrapped")
+    if len(elem):
+        rec.depth(level + 1)
     plan = _plan(version, cls)
     for child in elem:
         ns, local = _split(child.tag)
         where = f"{wire}/SenderIdentification/{local}"
         entry = plan.get(local) if local in ("VASPID", "VASID") else None
         if entry is not None and entry[2] not in values:
-            spec = entry[1]
-            values[entry[2]] = _simple_value(
-                _Ctx(rec, version, pdu_ns), child, spec.type, level + 1, where
-            )
+            _index, _spec, field, read, arg = entry
+            values[field] = read(_Ctx(rec, version, pdu_ns), child, arg, level + 1, where)
         elif local not in ("VASPID", "VASID") or not _read_foreign(
             rec, child, level + 1, version, cls, pdu_ns, local, values
         ):
@@ -1291,32 +1242,24 @@ def _decode_pdu(
     last = -1
     disordered = False
     child_level = level + 1
-    # Clark tag -> entry, when the PDU is in its version's namespace and the fast
-    # decoders' depth (two below a child) is within the limit.
-    fast = (
-        _fast_plan(version, cls)
-        if pdu_ns == version.namespace and child_level + 2 <= rec.limit
-        else {}
-    )
-    fast_get = fast.get
+    # By full tag when the PDU is in its version's namespace: one dict lookup per child.
+    # Another namespace goes the long way below (defects say why).
+    tag_plan: _TagPlan = _tag_plan(version, cls) if pdu_ns == version.namespace else {}
+    tagged = tag_plan.get
+    if child_level > rec.limit and len(elem):
+        rec.depth(child_level)
     for child in elem:
-        found = fast_get(child.tag)
+        found = tagged(child.tag)
         if found is not None and found[0] not in seen:
-            local, index, field, fn, arg, spec, decoder, where = found
+            local, index, field, read, arg, where = found
             seen.add(local)
             if index < last:
-                if not disordered:
+                if not disordered:  # one defect per PDU says enough
                     rec.defect("out-of-order", where)
                     disordered = True
             else:
                 last = index
-            value = fn(child, arg) if fn is not None else _SLOW
-            if value is _SLOW:
-                if decoder is None:
-                    value = _simple_value(ctx, child, spec.type, child_level, where)
-                else:
-                    value = decoder(ctx, child, spec.type, child_level, where)
-            values[field] = value
+            values[field] = read(ctx, child, arg, child_level, where)
             continue
         ns, local = _split(child.tag)
         if local == "MM7Version" and "MM7Version" not in seen:
@@ -1357,7 +1300,7 @@ def _decode_pdu(
             extensions.append(Extension(name, _serialize(child, child_level, rec.limit)))
             continue
         seen.add(local)
-        index, spec, field, decoder = entry
+        index, _spec, field, read, arg = entry
         if index < last:
             if not disordered:  # one defect per PDU says enough
                 rec.defect("out-of-order", f"{wire}/{local}")
@@ -1365,11 +1308,7 @@ def _decode_pdu(
         else:
             last = index
         rec.depth(child_level)
-        where = f"{wire}/{local}"
-        if decoder is None:
-            values[field] = _simple_value(ctx, child, spec.type, child_level, where)
-        else:
-            values[field] = decoder(ctx, child, spec.type, child_level, where)
+        values[field] = read(ctx, child, arg, child_level, f"{wire}/{local}")
     if "MM7Version" not in seen:
         rec.defect("missing-element", f"{wire}/MM7Version")
     for local in _required(version, cls):

@@ -1,15 +1,14 @@
-"""The decoder's fast path bails out to the lenient path, which gives the same result.
+"""One decode path, two ways in: by full tag and by local name, with the same result.
 
-A PDU in its version's own namespace is decoded by precomputed fast decoders;
-anything irregular makes them hand the element to the lenient decoder. Each
-case here decodes one envelope twice: as sent (fast path) and with the PDU in
-no namespace, the TransactionID naming the version (lenient path only; it adds
-one ``missing-namespace`` defect). Values, defects and errors must agree.
-Where the envelope is shallow enough, a third decode turns the fast path off
-with ``max_xml_depth`` instead.
+A PDU in its version's own namespace finds each child by its full tag in a
+plan compiled once per (version, PDU); a PDU in no namespace finds them by
+local name. Both reach the same readers, so each case here decodes one
+envelope twice: as sent and with the PDU in no namespace, the TransactionID
+naming the version (which adds one ``missing-namespace`` defect). Values,
+defects and errors must agree. Where the envelope is shallow enough, a third
+decode sets ``max_xml_depth`` to the depth of the deepest element.
 
-The last tests pin the version-table facts the fast-path builders rely on
-(the guards for their absence were removed as unreachable).
+The last tests pin the version-table facts the compiled plans rely on.
 """
 
 from __future__ import annotations
@@ -52,7 +51,7 @@ def defects(message: Message) -> List[Tuple[str, str]]:
 def agree(
     body: str, expected: List[str], pdu: str = "SubmitReq", version: str = V6, shallow: bool = False
 ) -> Message:
-    """Decode by the fast and the lenient path; both must give the same PDU and defects."""
+    """Decode by full tag and by local name; both must give the same PDU and defects."""
     fast = decode_envelope(envelope(body, pdu, version, None))
     assert [kind for kind, _ in defects(fast)] == expected
     slow = decode_envelope(envelope(body, pdu, version, ""))
@@ -61,7 +60,7 @@ def agree(
     # Details name unknown elements by Clark tag, the only place the namespace shows.
     in_ns = [(kind, detail.replace(f"{{{BASE}{version}}}", "")) for kind, detail in defects(fast)]
     assert defects(slow)[1:] == in_ns
-    if shallow:  # nothing below level 5: a depth limit of 5 turns the fast path off
+    if shallow:  # nothing below level 5: a depth limit of 5 changes nothing
         limited = decode_envelope(
             envelope(body, pdu, version, None), limits=Limits(max_xml_depth=5)
         )
@@ -79,7 +78,7 @@ def status_body(inner: str) -> str:
 # --- simple values and attributes -----------------------------------------------------------
 
 
-def test_regular_envelope_takes_the_fast_path_and_agrees() -> None:
+def test_regular_envelope_by_tag_and_by_name_agree() -> None:
     body = SENDER + TO + "<DeliveryReport>true</DeliveryReport><Priority>High</Priority>"
     message = agree(body, [])
     assert message.pdu.priority == "High" and message.pdu.delivery_report is True
@@ -179,11 +178,11 @@ def test_status_code_in_non_ascii_digits_is_refused_by_both_paths() -> None:
         assert info.value.status_code == 2007
 
 
-# --- what the fast-path builders take from the version table --------------------------------
+# --- what the compiled plans take from the version table ----------------------------------
 
 
 def test_no_element_is_a_positive_integer() -> None:
-    # _simple_value / _fast_simple have no positiveInteger case (DC is read apart).
+    # _read_simple has no positiveInteger case (DC is read apart).
     for version in VERSIONS:
         for wire in version.pdus:
             for spec in version.pdu_type(wire).children:
@@ -237,3 +236,25 @@ def assert_address_choice(version: Any, choice: Any) -> None:
         item = version.types[spec.type]
         assert item.kind == "simple"
         assert {a.name for a in item.attributes} <= {"displayOnly", "addressCoding", "id"}
+
+
+def test_address_needs_no_normalising() -> None:
+    """The decoder builds addresses without make(): nothing in __post_init__ to skip."""
+    assert getattr(mm7.Address, "__post_init__", None) is None
+
+
+@pytest.mark.parametrize(
+    ("body", "pdu"),
+    [
+        (SENDER, "SubmitReq"),
+        (TO, "SubmitReq"),
+        (status_body("<StatusCode>1000</StatusCode><StatusText>ok</StatusText>"), "SubmitRsp"),
+    ],
+    ids=["SenderIdentification", "Recipients", "Status"],
+)
+def test_a_record_one_level_too_deep_is_refused(body: str, pdu: str) -> None:
+    """The PDU's children are at level 4: with max_xml_depth=4 a record's children are
+    one too deep, by tag and by local name alike."""
+    for pdu_ns in (None, ""):
+        with pytest.raises(mm7.LimitExceededError):
+            decode_envelope(envelope(body, pdu, V6, pdu_ns), limits=Limits(max_xml_depth=4))
