@@ -12,20 +12,16 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Tuple, Union
 
-from ._encoder import encode
 from ._errors import DecodeError, LimitExceededError
 from ._exchange import (
+    ClientBase,
     ReplyReader,
     TransportError,
-    basic_auth_header,
     interpret_reply,
-    request_head,
-    request_headers,
-    transport_failure,
 )
 from ._limits import Limits
 from ._message import Message
-from ._versions import LATEST, SchemaVersion, get_version
+from ._versions import SchemaVersion
 from .http import Exchange
 
 if TYPE_CHECKING:
@@ -51,7 +47,7 @@ class _Exchange:
         self.send_error: Optional[BaseException] = None
 
 
-class AsyncClient:
+class AsyncClient(ClientBase):
     """Sends MM7 requests to one URL over one kept-alive HTTP(S) connection, on asyncio.
 
     The arguments, methods, outcomes and errors of :class:`mm7codec.http.Client`,
@@ -88,39 +84,17 @@ class AsyncClient:
         profile: Union[Profile, str, None] = None,
         rate_limit: Union[float, RateLimiter, None] = None,
     ) -> None:
-        import urllib.parse
-
-        parts = urllib.parse.urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an absolute http(s) URL: {url!r}")
-        self.url = url
-        self._https = scheme == "https"
-        self._host = parts.hostname
-        self._port = parts.port or (443 if self._https else 80)
-        default_port = parts.port is None or parts.port == (443 if self._https else 80)
-        name = f"[{self._host}]" if ":" in self._host else self._host
-        self._host_header = name if default_port else f"{name}:{self._port}"
-        self._target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-        if auth is None and parts.username is not None:
-            auth = (
-                urllib.parse.unquote(parts.username),
-                urllib.parse.unquote(parts.password or ""),
-            )
-        self._authorization = None if auth is None else basic_auth_header(*auth)
-        self.timeout = timeout
-        self.version = None if version is None else get_version(version)
-        self.profile: Optional[Profile] = None
-        if profile is not None:
-            from .profiles import get_profile
-
-            self.profile = get_profile(profile)
-        self._context = context
-        self._extra_headers = list(headers or ())
-        self.limits = limits or Limits()
-        from ._throttle import as_limiter
-
-        self.rate_limit = as_limiter(rate_limit)
+        super().__init__(
+            url,
+            auth=auth,
+            timeout=timeout,
+            version=version,
+            context=context,
+            headers=headers,
+            limits=limits,
+            profile=profile,
+            rate_limit=rate_limit,
+        )
         self._conn: Optional[_Connection] = None
         self._lock: Optional[asyncio.Lock] = None  # made on first use, inside the loop (3.9)
 
@@ -137,24 +111,11 @@ class AsyncClient:
         transaction_id: Optional[str] = None,
     ) -> Message:
         """Wrap a request PDU in a Message (a fresh TransactionID unless given) and send it."""
-        import uuid
-
-        tx = transaction_id if transaction_id is not None else uuid.uuid4().hex
-        version = self.version
-        if version is None:
-            version = LATEST if self.profile is None else self.profile.schema
-        return await self.send(Message(pdu, tx, version, content=content))
+        return await self.send(self._new_message(pdu, content, transaction_id))
 
     async def exchange(self, message: Message) -> Exchange:
         """Like :meth:`send`, with the HTTP status, headers and elapsed time kept."""
-        encoded = encode(message, version=self.version, profile=self.profile)
-        headers = request_headers(
-            encoded,
-            host=self._host_header,
-            authorization=self._authorization,
-            extra=self._extra_headers,
-        )
-        head = request_head(self._target, headers)
+        head, encoded = self._request(message)
         if self.rate_limit is not None:
             await self.rate_limit.acquire_async()
         if self._lock is None:
@@ -199,9 +160,7 @@ class AsyncClient:
 
     def _failure(self, stage: str, error: BaseException) -> TransportError:
         self._drop()
-        return transport_failure(
-            stage, error, host=self._host, port=self._port, timeout=self.timeout
-        )
+        return self._transport_failure(stage, error)
 
     def _timed_out(self, state: _Exchange) -> TransportError:
         if not state.connected:

@@ -27,6 +27,7 @@ from ._versions import LATEST, get_version
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import ssl
     from typing import (
         Callable,
         Iterable,
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
     )
 
     from ._encoder import EncodedMessage
+    from ._part import Part
+    from ._pdu import PDU
+    from ._throttle import RateLimiter
+    from ._versions import SchemaVersion
     from .dedupe import DedupeStore, Ticket
     from .profiles import Profile
 
@@ -53,6 +58,7 @@ else:
 __all__ = [
     "Answer",
     "BodySink",
+    "ClientBase",
     "Deadline",
     "HTTPError",
     "Outcome",
@@ -619,6 +625,97 @@ def interpret_reply(
             http_status=http_status,
         )
     return reply
+
+
+class ClientBase:
+    """What the sync and the asyncio client share, sans I/O: the peer, the
+    credentials, and how a message becomes a request head and body.
+
+    Raises:
+        ValueError: ``url`` is not an absolute http:// or https:// URL, or
+            ``profile`` names no known profile.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        auth: Optional[Auth] = None,
+        timeout: float = 30.0,
+        version: Union[str, SchemaVersion, None] = None,
+        context: Optional[ssl.SSLContext] = None,
+        headers: Optional[Iterable[Tuple[str, str]]] = None,
+        limits: Optional[Limits] = None,
+        profile: Union[Profile, str, None] = None,
+        rate_limit: Union[float, RateLimiter, None] = None,
+    ) -> None:
+        import urllib.parse  # here: a receiver never parses a URL
+
+        parts = urllib.parse.urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an absolute http(s) URL: {url!r}")
+        self.url = url
+        self._https = scheme == "https"
+        self._host = parts.hostname
+        self._port = parts.port or (443 if self._https else 80)
+        default_port = parts.port is None or parts.port == (443 if self._https else 80)
+        name = f"[{self._host}]" if ":" in self._host else self._host
+        self._host_header = name if default_port else f"{name}:{self._port}"
+        self._target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        if auth is None and parts.username is not None:
+            auth = (
+                urllib.parse.unquote(parts.username),
+                urllib.parse.unquote(parts.password or ""),
+            )
+        self._authorization = None if auth is None else basic_auth_header(*auth)
+        self.timeout = timeout
+        self.version = None if version is None else get_version(version)
+        self.profile: Optional[Profile] = None
+        if profile is not None:
+            from .profiles import get_profile
+
+            self.profile = get_profile(profile)
+        self._context = context
+        self._extra_headers = list(headers or ())
+        self.limits = limits or Limits()
+        self.rate_limit: Optional[RateLimiter] = None
+        if rate_limit is not None:
+            from ._throttle import as_limiter
+
+            self.rate_limit = as_limiter(rate_limit)
+
+    def _new_message(
+        self, pdu: PDU, content: Optional[Part], transaction_id: Optional[str]
+    ) -> Message:
+        """A request PDU wrapped for :meth:`submit` (a fresh TransactionID unless given)."""
+        import uuid  # here: it loads platform, and only submit() needs it
+
+        tx = transaction_id if transaction_id is not None else uuid.uuid4().hex
+        version = self.version
+        if version is None:
+            version = LATEST if self.profile is None else self.profile.schema
+        return Message(pdu, tx, version, content=content)
+
+    def _request(self, message: Message) -> Tuple[bytes, EncodedMessage]:
+        """The request head and the encoded message whose body follows it.
+
+        Raises:
+            EncodeError: the message does not encode (nothing is sent).
+        """
+        encoded = encode(message, version=self.version, profile=self.profile)
+        headers = request_headers(
+            encoded,
+            host=self._host_header,
+            authorization=self._authorization,
+            extra=self._extra_headers,
+        )
+        return request_head(self._target, headers), encoded
+
+    def _transport_failure(self, stage: str, error: BaseException) -> TransportError:
+        return transport_failure(
+            stage, error, host=self._host, port=self._port, timeout=self.timeout
+        )
 
 
 # --- receiver --------------------------------------------------------------------------------

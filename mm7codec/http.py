@@ -45,10 +45,10 @@ from typing import (
     Union,
 )
 
-from ._encoder import encode
 from ._errors import DecodeError, LimitExceededError
 from ._exchange import (
     Answer,
+    ClientBase,
     Deadline,
     HTTPError,
     Outcome,
@@ -60,15 +60,12 @@ from ._exchange import (
     classify,
     interpret_reply,
     is_retryable,
-    request_head,
-    request_headers,
-    transport_failure,
 )
 from ._limits import Limits
 from ._message import Message
 from ._pdu import PDU, Status
 from ._status import StatusCode
-from ._versions import LATEST, SchemaVersion, get_version
+from ._versions import SchemaVersion
 
 if TYPE_CHECKING:
     import ssl
@@ -148,7 +145,7 @@ class Exchange(NamedTuple):
     elapsed: float
 
 
-class Client:
+class Client(ClientBase):
     """Sends MM7 requests to one URL over one kept-alive HTTP(S) connection.
 
     ``auth`` is ``(user, password)`` for Basic auth (credentials in the URL's
@@ -188,41 +185,17 @@ class Client:
         profile: Union[Profile, str, None] = None,
         rate_limit: Union[float, RateLimiter, None] = None,
     ) -> None:
-        import urllib.parse  # here: a receiver never parses a URL
-
-        parts = urllib.parse.urlsplit(url)
-        scheme = parts.scheme.lower()
-        if scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"not an absolute http(s) URL: {url!r}")
-        self.url = url
-        self._https = scheme == "https"
-        self._host = parts.hostname
-        self._port = parts.port or (443 if self._https else 80)
-        default_port = parts.port is None or parts.port == (443 if self._https else 80)
-        name = f"[{self._host}]" if ":" in self._host else self._host
-        self._host_header = name if default_port else f"{name}:{self._port}"
-        self._target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-        if auth is None and parts.username is not None:
-            auth = (
-                urllib.parse.unquote(parts.username),
-                urllib.parse.unquote(parts.password or ""),
-            )
-        self._authorization = None if auth is None else basic_auth_header(*auth)
-        self.timeout = timeout
-        self.version = None if version is None else get_version(version)
-        self.profile: Optional[Profile] = None
-        if profile is not None:
-            from .profiles import get_profile
-
-            self.profile = get_profile(profile)
-        self._context = context
-        self._extra_headers = list(headers or ())
-        self.limits = limits or Limits()
-        self.rate_limit: Optional[RateLimiter] = None
-        if rate_limit is not None:
-            from ._throttle import as_limiter
-
-            self.rate_limit = as_limiter(rate_limit)
+        super().__init__(
+            url,
+            auth=auth,
+            timeout=timeout,
+            version=version,
+            context=context,
+            headers=headers,
+            limits=limits,
+            profile=profile,
+            rate_limit=rate_limit,
+        )
         self._sock: Optional[socket.socket] = None
         self._lock = threading.Lock()
 
@@ -247,24 +220,11 @@ class Client:
         transaction_id: Optional[str] = None,
     ) -> Message:
         """Wrap a request PDU in a Message (a fresh TransactionID unless given) and send it."""
-        import uuid  # here: it loads platform, and only submit() needs it
-
-        tx = transaction_id if transaction_id is not None else uuid.uuid4().hex
-        version = self.version
-        if version is None:
-            version = LATEST if self.profile is None else self.profile.schema
-        return self.send(Message(pdu, tx, version, content=content))
+        return self.send(self._new_message(pdu, content, transaction_id))
 
     def exchange(self, message: Message) -> Exchange:
         """Like :meth:`send`, with the HTTP status, headers and elapsed time kept."""
-        encoded = encode(message, version=self.version, profile=self.profile)
-        headers = request_headers(
-            encoded,
-            host=self._host_header,
-            authorization=self._authorization,
-            extra=self._extra_headers,
-        )
-        head = request_head(self._target, headers)
+        head, encoded = self._request(message)
         if self.rate_limit is not None:
             self.rate_limit.acquire()  # outside the lock: other threads keep sending
         with self._lock:
@@ -297,9 +257,7 @@ class Client:
 
     def _failure(self, stage: str, error: BaseException) -> TransportError:
         self._drop()
-        return transport_failure(
-            stage, error, host=self._host, port=self._port, timeout=self.timeout
-        )
+        return self._transport_failure(stage, error)
 
     def _drop(self) -> None:
         if self._sock is not None:

@@ -83,6 +83,17 @@ ANSWER_DEADLINE = 10.0
 DEFAULT_RETRY_DELAY = 300.0
 
 
+def _drain(environ: WSGIEnvironment) -> None:
+    length = str(environ.get("CONTENT_LENGTH") or "").strip()
+    remaining = int(length) if length.isascii() and length.isdigit() else 0
+    stream = environ["wsgi.input"]
+    while remaining > 0:
+        chunk = stream.read(min(remaining, 1 << 16))
+        if not chunk:
+            return
+        remaining -= len(chunk)
+
+
 class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
@@ -356,6 +367,9 @@ class GatewaySimulator(_Service):
                 raw = bool(self._failures) and self._failures[0].http_status is not None
                 failure = self._failures.popleft() if raw else None
             if failure is not None and failure.http_status is not None:
+                # The request is read whole first, as a server that failed after
+                # taking it would: the client sees an answer to a complete request.
+                _drain(environ)
                 headers = [
                     ("Content-Type", failure.content_type),
                     ("Content-Length", str(len(failure.body))),
