@@ -26,9 +26,10 @@ from ._record import make
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import List, Optional, Tuple
+    from typing import Callable, List, Optional, Tuple
 
     from ._part import SinkFactory
+    from ._pdu import ContentRef
 
 __all__ = ["Decoder", "decode", "decode_http"]
 
@@ -306,44 +307,7 @@ class Decoder:
         return root.parts[0]
 
     def _content(self, message: Message, others: List[Part]) -> Optional[Part]:
-        reference = getattr(message.pdu, "content", None)
-        if reference is None:
-            if not others:
-                return None
-            if len(others) == 1:
-                self._defects.record("content-without-reference", "one part besides SOAP")
-                return others[0]
-            # Telnyx-style media as sibling parts rather than one Content entity.
-            self._defects.record("content-as-sibling-parts", f"{len(others)} parts")
-            return Part.multipart("mixed", others)
-        href = str(reference.href)
-        target, how = _parse_href(href)
-        if how:
-            self._defects.record(how, href)
-        if not others:
-            self._defects.record("href-matches-no-part", f"{href} (no content part)")
-            return None
-        for part in others:
-            if not part.parts:  # a leaf is its own walk()
-                if part.content_id == target:
-                    return part
-                continue
-            for candidate in part.walk():
-                if candidate.content_id == target:
-                    return candidate
-        for part in others:
-            for candidate in part.walk():
-                if (
-                    candidate.content_location is not None
-                    and candidate.content_location.strip()
-                    in (
-                        href.strip(),
-                        target,
-                    )
-                ):
-                    return candidate
-        self._defects.record("href-matches-no-part", href)
-        return others[0]
+        return _gather_content(getattr(message.pdu, "content", None), others, self._defects)
 
 
 def _parse_href(href: str) -> Tuple[str, str]:
@@ -368,6 +332,76 @@ def _parse_href(href: str) -> Tuple[str, str]:
         text = text[1:-1].strip()
         how = how or "href-with-brackets"
     return text, how
+
+
+def _gather_content(
+    reference: Optional[ContentRef], others: List[Part], defects: DefectRecorder
+) -> Optional[Part]:
+    """The content: every part besides SOAP, nothing dropped (an acknowledged
+    message must hold every byte that arrived).
+
+    One part besides SOAP is the content whatever the href says. Several
+    (Telnyx's media as sibling parts, or an href that names nothing) become one
+    synthetic multipart the message never had on the wire, without a
+    Content-ID, so none is duplicated when it is re-encoded: multipart/related
+    rooted at the part holding what the href names, or multipart/mixed.
+    """
+    if reference is None:
+        if not others:
+            return None
+        if len(others) == 1:
+            defects.record("content-without-reference", "one part besides SOAP")
+            return others[0]
+        defects.record("content-as-sibling-parts", f"{len(others)} parts, no Content href")
+        return Part.multipart("mixed", others)
+    href = str(reference.href)
+    target, how = _parse_href(href)
+    if how:
+        defects.record(how, href)
+    if not others:
+        defects.record("href-matches-no-part", f"{href} (no content part)")
+        return None
+    wanted = (href.strip(), target)
+
+    def by_id(part: Part) -> bool:
+        return part.content_id == target
+
+    def by_location(part: Part) -> bool:
+        location = part.content_location
+        return location is not None and location.strip() in wanted
+
+    named: Callable[[Part], bool] = by_id
+    top = _holder(others, by_id)
+    if top is None:
+        named = by_location
+        top = _holder(others, by_location)
+    if top is None:
+        defects.record("href-matches-no-part", href)
+        if len(others) == 1:
+            return others[0]
+        defects.record("content-as-sibling-parts", f"{len(others)} parts, none named")
+        return Part.multipart("mixed", others)
+    if not named(top):
+        defects.record("href-names-inner-part", href)
+    if len(others) == 1:
+        return top
+    defects.record("content-as-sibling-parts", f"{len(others)} parts, the href names one")
+    rest = [p for p in others if p is not top]
+    params = [("type", top.content_type.mime_type)]
+    if top.content_id is not None:
+        params.append(("start", f"<{top.content_id}>"))
+    # Built unchecked: the values are the sender's, read already; encode checks them.
+    ct = ContentType("multipart", "related", params)
+    return Part([("Content-Type", str(ct))], parts=[top, *rest], content_type=ct)
+
+
+def _holder(others: List[Part], named: Callable[[Part], bool]) -> Optional[Part]:
+    """The part of ``others`` that is or contains the part ``named`` picks (a part
+    inside a multipart is never taken alone: its siblings would be lost)."""
+    for part in others:
+        if any(named(p) for p in part.walk()):
+            return part
+    return None
 
 
 def decode(

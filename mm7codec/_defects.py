@@ -44,13 +44,18 @@ DEFECTS: Dict[str, Tuple[str, str]] = {
     "content-without-reference": ("body", "no Content href, one part besides SOAP (taken)"),
     "content-as-sibling-parts": (
         "body",
-        "no Content href, several parts besides SOAP (taken as one multipart/mixed)",
+        "several parts besides SOAP, not one Content entity (all kept in one synthetic"
+        " multipart: related, rooted at the part the href names; mixed without one)",
     ),
     "href-whitespace": ("body", "Content href with surrounding whitespace"),
     "href-cid-space": ("body", "Content href with whitespace after 'cid:'"),
     "href-missing-cid-prefix": ("body", "Content href without 'cid:'"),
     "href-with-brackets": ("body", "Content href with <angle brackets>"),
-    "href-matches-no-part": ("body", "Content href names no part (the first other part is taken)"),
+    "href-matches-no-part": ("body", "Content href names no part (every other part is kept)"),
+    "href-names-inner-part": (
+        "body",
+        "Content href names a part inside a multipart (the whole multipart is taken)",
+    ),
     # mime
     "bare-lf": ("mime", "lines end in LF without CR"),
     "missing-header-separator": ("mime", "a part's headers not ended by a blank line"),

@@ -4,13 +4,17 @@ A message without content is a bare SOAP envelope, ``text/xml;
 charset="utf-8"``. With content it is SOAP with attachments (mm7-spec.md
 §4.3): ``multipart/related; type="text/xml"; start="<soap id>"`` with the
 envelope first and the content part second, its Content-ID the one the
-PDU's ``Content href`` names (``Message`` guarantees that pairing). Bodies
+PDU's ``Content href`` names (``Message`` guarantees that pairing), or, for a
+profile with ``MediaLayout.SIBLINGS``, the content's members as siblings of
+the envelope, the href naming the root one. Bodies
 are produced lazily: ``iter_body`` streams file-backed parts without loading
 them, ``body`` joins the same bytes once.
 """
 
 from __future__ import annotations
 
+from ._errors import EncodeError
+from ._headers import normalize_content_id
 from ._mime_write import MimeWriter
 from ._part import Part
 from ._transfer import fits_8bit
@@ -115,8 +119,11 @@ def encode(
     (explicit arguments win). A request gets the profile's SOAPAction, any
     other PDU (an answer) its response headers (no SOAPAction, its
     Content-Type on a bare envelope). ``soap_transfer_encoding="binary"``
-    labels the SOAP part binary; the profile's ``media_layout`` is not applied
-    (content is one part, as TS 23.140 §8.4 writes it).
+    labels the SOAP part binary. ``media_layout=MediaLayout.SIBLINGS``
+    (Telnyx) writes the content's members beside the SOAP part instead of the
+    content as one part (TS 23.140 §8.4), the href naming the root member (the
+    SMIL presentation when there is one, else the first); ``decode`` reads
+    that back as one multipart/related content.
 
     Raises:
         EncodeError: a field the version does not have, a missing mandatory
@@ -127,7 +134,7 @@ def encode(
     """
     chosen: Optional[Profile] = None
     if profile is not None:
-        from .profiles import get_profile  # here: a plain encode never needs it
+        from .profiles import MediaLayout, get_profile  # here: a plain encode never needs it
 
         chosen = get_profile(profile)
         message = chosen.prepare(message)
@@ -135,11 +142,15 @@ def encode(
         message = message.replace(version=version)
     if mm7_version is not None:
         message = message.replace(mm7_version=mm7_version)
-    envelope = encode_envelope(message, validate=validate)
     content = message.content
     if content is None:
+        envelope = encode_envelope(message, validate=validate)
         return _with_profile(EncodedMessage(message, envelope, None), chosen)
-    soap_id = _soap_content_id(content)
+    members = [content]
+    if chosen is not None and chosen.media_layout is MediaLayout.SIBLINGS:
+        message, members = _as_siblings(message, content)
+    envelope = encode_envelope(message, validate=validate)
+    soap_id = _soap_content_id(members)
     binary = chosen is not None and chosen.soap_transfer_encoding == "binary"
     soap = Part.bytes(
         envelope,
@@ -151,7 +162,7 @@ def encode(
     )
     root = Part.multipart(
         "related",
-        [soap, content],
+        [soap, *members],
         # No boundary given: the writer draws one the content does not hold
         # (a boundary given is the caller's choice, refused on a collision).
         params={"type": "text/xml", "start": f"<{soap_id}>"},
@@ -184,8 +195,71 @@ def iter_encode(
     ).iter_body()
 
 
-def _soap_content_id(content: Part) -> str:
-    used = {p.content_id for p in content.walk()}
+def _as_siblings(message: Message, content: Part) -> Tuple[Message, List[Part]]:
+    """``MediaLayout.SIBLINGS``: the parts to write beside the SOAP part, and the
+    message with its href naming the root among them.
+
+    A multipart content gives its top-level members (nested multiparts stay
+    whole, so no byte or structure is lost), a leaf itself. The root, which the
+    href names and which is written first, is the member the href already
+    names (a decoded message's), else the one the content's ``start`` names,
+    else its SMIL presentation, else its first member; it gets a Content-ID
+    when it has none. The content's own headers (its Content-ID) have no place
+    on the wire. The decoder reads such a body back as a multipart/related
+    rooted at that part, the members in the order written.
+
+    Raises:
+        EncodeError: a multipart content without members (nothing for the href).
+    """
+    from ._message import DEFAULT_CONTENT_ID, Message
+    from ._pdu import ContentRef
+    from ._record import make, replace
+
+    if not content.is_multipart:
+        return message, [content]
+    members = list(content.parts)
+    if not members:
+        raise EncodeError("a multipart content without parts cannot be written as siblings")
+    pdu = message.pdu
+    old = pdu.content  # type: ignore[attr-defined]
+    href = str(old.href).strip() if old is not None else ""
+    start = content.content_type.params.get("start")
+    index = None
+    for wanted in (
+        href[4:].strip() if href[:4].lower() == "cid:" else None,  # a decoded message's root
+        normalize_content_id(start) if start else None,
+    ):
+        if index is None and wanted:
+            index = next((i for i, p in enumerate(members) if p.content_id == wanted), None)
+    if index is None:
+        smil = "application/smil"
+        index = next((i for i, p in enumerate(members) if p.content_type.mime_type == smil), 0)
+    root = members[index]
+    root_id = root.content_id
+    if root_id is None:
+        used = {p.content_id for p in content.walk()}
+        root_id, n = DEFAULT_CONTENT_ID, 1
+        while root_id in used:
+            n += 1
+            root_id = f"{DEFAULT_CONTENT_ID}-{n}"
+        members[index] = root.with_content_id(root_id)
+        # The message keeps naming what is written: its content holds the same root.
+        content = Part(
+            content.headers,
+            parts=members,
+            content_type=content.content_type,
+            preamble=content.preamble,
+            epilogue=content.epilogue,
+        )
+    reference = ContentRef(f"cid:{root_id}", old.allow_adaptations if old else None)
+    pdu = replace(pdu, content=reference)
+    # The root written first, as the decoder puts it first when it reads siblings back.
+    members.insert(0, members.pop(index))
+    return make(Message, {**message.__dict__, "pdu": pdu, "content": content}), members
+
+
+def _soap_content_id(members: List[Part]) -> str:
+    used = {p.content_id for member in members for p in member.walk()}
     candidate, n = SOAP_CONTENT_ID, 1
     while candidate in used:
         n += 1

@@ -454,7 +454,9 @@ class ReplyReader:
         del self._buf[: end + 4]
         lines = head.split("\r\n")
         parts = lines[0].split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+        code = parts[1] if len(parts) > 1 else ""
+        # ASCII only: str.isdigit() takes '²', which int() refuses.
+        if not (parts[0].startswith("HTTP/1.") and code.isascii() and code.isdigit()):
             raise DecodeError(f"malformed HTTP status line {lines[0][:60]!r}")
         status = int(parts[1])
         if 100 <= status < 200:

@@ -179,7 +179,8 @@ def _parse_params(pieces: Sequence[str]) -> Tuple[Tuple[str, str], ...]:
         base, _, rest = name.partition("*")
         extended = rest.endswith("*") or rest == ""
         index_text = rest.rstrip("*")
-        if index_text and not index_text.isdigit():
+        # ASCII only: str.isdigit() takes '²', which int() refuses.
+        if index_text and not (index_text.isascii() and index_text.isdigit()):
             simple.append((name, _unquote(value)))
             order.append(name.lower())
             continue

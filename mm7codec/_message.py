@@ -43,7 +43,8 @@ def _pair_content(message: Message) -> None:
     """Make the content's Content-ID and the PDU's ``Content href`` name each other.
 
     Fills in whichever is missing: a Content-ID from the href, an href from the
-    Content-ID, or both (``mms-content``).
+    Content-ID, or both (``mms-content``). An href that names a part inside the
+    content (a decoded message whose media came as sibling parts) is kept.
 
     Raises:
         EncodeError: the PDU cannot carry content, or href and Content-ID disagree.
@@ -60,6 +61,10 @@ def _pair_content(message: Message) -> None:
     if reference is not None:
         href = str(reference.href).strip()
         wanted = href[4:].strip() if href[:4].lower() == "cid:" else None
+        if wanted and wanted != content_id and any(p.content_id == wanted for p in content.walk()):
+            # The href names the root inside the content, as a decoded message whose
+            # media came as sibling parts does: kept, no Content-ID given twice.
+            return
         if content_id is None and wanted:
             object.__setattr__(message, "content", content.with_content_id(wanted))
         elif wanted is None or wanted != content_id:

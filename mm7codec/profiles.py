@@ -16,10 +16,12 @@ An answer written by a receiver uses :meth:`Profile.response_headers` (no
 SOAPAction, the profile's Content-Type). Decoding needs no profile: the decoder
 already reads what each profile's notes say the peer sends.
 
-``encode(profile=)`` honours ``soap_transfer_encoding``; ``media_layout``
-(Telnyx's sibling parts) and ``soap_prefix`` are recorded facts the encoder
-does not apply: it writes one content part (TS 23.140 §8.4) and the ``env``
-prefix, which every peer here reads.
+``encode(profile=)`` honours ``soap_transfer_encoding`` and ``media_layout``:
+``MediaLayout.SIBLINGS`` (Telnyx) writes the content's members beside the
+SOAP part, the href naming the SMIL presentation or the first member, and
+``decode`` reads that back as one multipart/related content. ``soap_prefix``
+is a recorded fact: the encoder writes the ``env`` prefix, which every peer
+here reads.
 
 .. versionadded:: 0.2
 """
@@ -73,9 +75,11 @@ class MediaLayout(enum.Enum):
     """Where the content goes in the ``multipart/related`` body."""
 
     #: One content part after the SOAP part, the one ``Content href`` names
-    #: (TS 23.140 §8.4; what ``encode`` writes).
+    #: (TS 23.140 §8.4; what ``encode`` writes without a profile).
     MULTIPART = "multipart"
-    #: Each media part a sibling of the SOAP part (Telnyx).
+    #: Each top-level member of the content a sibling of the SOAP part, the
+    #: root (``start``, else the SMIL presentation, else the first) written
+    #: first and named by the href; a leaf content is one part either way (Telnyx).
     SIBLINGS = "siblings"
 
 

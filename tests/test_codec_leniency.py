@@ -141,6 +141,37 @@ def _sibling_parts(content: Optional[Part]) -> None:
     assert content.parts[1].data == TEXT
 
 
+def _all_kept(*types: str, root: Optional[str] = None) -> Callable[[Optional[Part]], None]:
+    """Several parts besides SOAP: every one kept, in a synthetic multipart (related,
+    rooted at the named part of type ``root``; mixed when none is named)."""
+
+    def check(content: Optional[Part]) -> None:
+        assert content is not None
+        assert content.content_id is None  # synthetic: no Content-ID to duplicate
+        expected = "multipart/mixed" if root is None else "multipart/related"
+        assert content.content_type.mime_type == expected
+        if root is not None:  # the root first, typed, and named by start when it has an id
+            assert content.content_type.params["type"] == root == types[0]
+            start = content.content_type.params.get("start")
+            cid = content.parts[0].content_id
+            assert start == (None if cid is None else f"<{cid}>")
+        assert [p.content_type.mime_type for p in content.parts] == list(types)
+        for part in content.walk():
+            if part.content_type.mime_type == "image/jpeg":
+                assert part.data == IMAGE
+            elif part.content_type.mime_type == "text/plain":
+                assert part.data == TEXT
+
+    return check
+
+
+def _whole_mixed(content: Optional[Part]) -> None:
+    # The href names a part inside the multipart: the whole multipart is the content.
+    assert content is not None
+    assert content.content_id == "mixed"
+    assert [p.data for p in content.parts] == [TEXT, IMAGE]
+
+
 def _chunked_kept(content: Optional[Part]) -> None:
     assert content is not None
     assert content.data == b"5\r\nhello\r\n0\r\n"
@@ -220,14 +251,15 @@ VECTORS: List[Vector] = [
         [],
     ),
     Vector(
-        # Two candidates, neither named: the first part that is not the SOAP part wins,
-        # even though the SOAP part is not first.
+        # Two candidates, neither named: both kept, in wire order, though the SOAP
+        # part is not first.
         "href-matches-no-part",
         multipart(
             "b1", [text_part("<other>"), soap_part('<Content href="cid:nothing"/>'), image_part()]
         ),
         CT,
-        ["href-matches-no-part"],
+        ["href-matches-no-part", "content-as-sibling-parts"],
+        check=_all_kept("text/plain", "image/jpeg"),
         href="cid:nothing",
     ),
     Vector(
@@ -243,8 +275,8 @@ VECTORS: List[Vector] = [
             ],
         ),
         CT,
-        [],
-        check=is_image,
+        ["href-names-inner-part"],
+        check=_whole_mixed,
         href="cid:photo",
     ),
     Vector(
@@ -258,7 +290,8 @@ VECTORS: List[Vector] = [
             ],
         ),
         CT,
-        ["href-missing-cid-prefix"],
+        ["href-missing-cid-prefix", "content-as-sibling-parts"],
+        check=_all_kept("text/plain", "image/jpeg", root="text/plain"),
         href="http://vasp.example/c/hello.txt",
     ),
     Vector(
@@ -272,7 +305,8 @@ VECTORS: List[Vector] = [
             ],
         ),
         CT,
-        [],
+        ["content-as-sibling-parts"],
+        check=_all_kept("text/plain", "image/jpeg", root="text/plain"),
         href="cid:hello.txt",
     ),
     Vector(
