@@ -221,8 +221,8 @@ def _as_siblings(message: Message, content: Part) -> Tuple[Message, List[Part]]:
     if not members:
         raise EncodeError("a multipart content without parts cannot be written as siblings")
     pdu = message.pdu
-    old = pdu.content  # type: ignore[attr-defined]
-    href = str(old.href).strip() if old is not None else ""
+    old = pdu.content  # type: ignore[attr-defined]  # paired: a ContentRef by now
+    href = str(old.href).strip()
     start = content.content_type.params.get("start")
     index = None
     for wanted in (
@@ -251,7 +251,7 @@ def _as_siblings(message: Message, content: Part) -> Tuple[Message, List[Part]]:
             preamble=content.preamble,
             epilogue=content.epilogue,
         )
-    reference = ContentRef(f"cid:{root_id}", old.allow_adaptations if old else None)
+    reference = ContentRef(f"cid:{root_id}", old.allow_adaptations)
     pdu = replace(pdu, content=reference)
     # The root written first, as the decoder puts it first when it reads siblings back.
     members.insert(0, members.pop(index))

@@ -11,6 +11,7 @@ that took a non-ASCII digit to ``int()``.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -376,3 +377,13 @@ def test_status_line_with_a_superscript_digit_is_a_decode_error() -> None:
         reader.feed(
             "HTTP/1.1 2\N{SUPERSCRIPT TWO}0 OK\r\nContent-Length: 0\r\n\r\n".encode("latin-1")
         )
+
+
+def test_siblings_layout_keeps_allow_adaptations() -> None:
+    message = submit(presentation())
+    pdu = dataclasses.replace(message.pdu, content=mm7.ContentRef("cid:pres", False))
+    built = mm7.Message(pdu, "tx-enc-2", content=presentation())
+    encoded = mm7.encode(built, profile=TELNYX)
+    assert encoded.message.pdu.content == mm7.ContentRef("cid:smil", False)  # type: ignore[union-attr]
+    back = mm7.decode(encoded.body, encoded.content_type)
+    assert back.pdu.content.allow_adaptations is False  # type: ignore[union-attr]
