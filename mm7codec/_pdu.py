@@ -218,7 +218,8 @@ class Status:
     details: Optional[str] = None
 
     def __post_init__(self) -> None:
-        _set(self, "code", StatusCode(self.code))
+        if type(self.code) is not StatusCode:  # a decoded code already is one
+            _set(self, "code", StatusCode(self.code))
 
     def _on_build(self) -> None:
         if self.text is None:
@@ -312,6 +313,15 @@ class Extension:
 # --- PDUs ------------------------------------------------------------------------------------
 
 _DATE_FIELDS = frozenset({"time_stamp", "earliest_delivery_time", "expiry_date", "date"})
+#: The fields PDU.__post_init__ may have to normalise, and per class those it has.
+_TO_NORMALISE = (
+    *sorted(_DATE_FIELDS),
+    "recipients",
+    "previously_sent_by",
+    "previously_sent_date_and_time",
+    "delivery_condition",
+)
+_NORMALISED: Dict[type, Tuple[str, ...]] = {}
 
 
 @record(frozen=True)
@@ -323,22 +333,28 @@ class PDU:
 
     def __post_init__(self) -> None:
         values = self.__dict__
-        for name in _DATE_FIELDS:
-            value = values.get(name)
-            if value is not None and not isinstance(value, str):
-                _set(self, name, xsd_text(value))
         if not isinstance(self.extensions, tuple):
             _set(self, "extensions", tuple(self.extensions))
-        recipients = values.get("recipients")
-        if recipients is not None and not isinstance(recipients, Recipients):
-            _set(self, "recipients", Recipients(to=recipients))
-        for name in ("previously_sent_by", "previously_sent_date_and_time"):
-            value = values.get(name)
-            if value is not None and not isinstance(value, tuple):
+        # Only the fields this class has (found once per class): the decoder runs this
+        # for every PDU it reads, with values that are already normal.
+        names = _NORMALISED.get(type(self))
+        if names is None:
+            names = _NORMALISED[type(self)] = tuple(n for n in _TO_NORMALISE if n in values)
+        for name in names:
+            value = values[name]
+            if value is None:
+                continue
+            if name in _DATE_FIELDS:
+                if not isinstance(value, str):
+                    _set(self, name, xsd_text(value))
+            elif name == "recipients":
+                if not isinstance(value, Recipients):
+                    _set(self, "recipients", Recipients(to=value))
+            elif name == "delivery_condition":
+                if not isinstance(value, (str, tuple)):
+                    _set(self, name, tuple(value))
+            elif not isinstance(value, tuple):  # previously_sent_by / ..._date_and_time
                 _set(self, name, tuple(value))
-        condition = values.get("delivery_condition")
-        if condition is not None and not isinstance(condition, (str, tuple)):
-            _set(self, "delivery_condition", tuple(condition))
 
     def as_datetime(self, name: str) -> Optional[_dt.datetime]:
         """Date field ``name`` (``"date"``, ``"time_stamp"``...) as a ``datetime``;

@@ -291,9 +291,10 @@ def make(cls: Type[_T], values: Dict[str, Any]) -> _T:
     """
     obj: Any = object.__new__(cls)
     state = obj.__dict__
-    defaults = _DEFAULTS.get(cls)
-    if defaults is None:
-        defaults = _defaults(cls)
+    found = _MAKE.get(cls)
+    if found is None:
+        found = _make_plan(cls)
+    defaults, post_init = found
     if defaults:
         # Every field in declaration order first, then the given values in place.
         state.update(defaults)
@@ -306,28 +307,22 @@ def make(cls: Type[_T], values: Dict[str, Any]) -> _T:
                 state[spec.name] = spec.factory()
             else:
                 state[spec.name] = spec.default
-    post_init = _POST_INITS.get(cls, _MISSING)
-    if post_init is _MISSING:
-        post_init = _POST_INITS[cls] = getattr(cls, "__post_init__", None)
     if post_init is not None:
         post_init(obj)
     return obj  # type: ignore[no-any-return]
 
 
-#: Record class -> its __post_init__ or None (looked up once per class for make()).
-_POST_INITS: Dict[type, Any] = {}
+#: Record class -> ({field: default} (empty: a field has a factory), its __post_init__
+#: or None): what :func:`make` needs, found once per class in one lookup.
+_MAKE: Dict[type, Tuple[Dict[str, Any], Any]] = {}
 
 
-#: Record class -> {field: default} for :func:`make` (empty: a field has a factory).
-_DEFAULTS: Dict[type, Dict[str, Any]] = {}
-
-
-def _defaults(cls: type) -> Dict[str, Any]:
+def _make_plan(cls: type) -> Tuple[Dict[str, Any], Any]:
     specs: Tuple[_Field, ...] = cls._record_fields  # type: ignore[attr-defined]
-    found: Dict[str, Any] = {}
+    defaults: Dict[str, Any] = {}
     if specs and all(spec.factory is _MISSING for spec in specs):
-        found = {spec.name: spec.default for spec in specs}
-    _DEFAULTS[cls] = found
+        defaults = {spec.name: spec.default for spec in specs}
+    found = _MAKE[cls] = (defaults, getattr(cls, "__post_init__", None))
     return found
 
 
