@@ -703,8 +703,12 @@ def test_href_names_a_leaf_after_a_nested_multipart_without_it() -> None:
     nested = part(['Content-Type: multipart/mixed; boundary="in"', "Content-ID: <m>"], inner)
     body = multipart([soap(), nested, text_part("<c>", b"target")])
     message = decode(body, 'multipart/related; boundary=b; start="<s>"')
-    assert message.content is not None and message.content.data == b"target"
-    assert message.defects == ()
+    # The named leaf is the root; the multipart beside it is kept, not dropped.
+    assert message.content is not None
+    assert [p.content_id for p in message.content.parts] == ["c", "m"]
+    assert message.content.parts[0].data == b"target"
+    assert message.content.parts[1].parts[0].data == b"nested"
+    assert [d.kind for d in message.defects] == ["content-as-sibling-parts"]
 
 
 def test_spec_null_field_is_omitted() -> None:
