@@ -142,14 +142,15 @@ def encode(
         message = message.replace(version=version)
     if mm7_version is not None:
         message = message.replace(mm7_version=mm7_version)
+    prefix = "env" if chosen is None else chosen.soap_prefix
     content = message.content
     if content is None:
-        envelope = encode_envelope(message, validate=validate)
+        envelope = encode_envelope(message, validate=validate, soap_prefix=prefix)
         return _with_profile(EncodedMessage(message, envelope, None), chosen)
     members = [content]
     if chosen is not None and chosen.media_layout is MediaLayout.SIBLINGS:
         message, members = _as_siblings(message, content)
-    envelope = encode_envelope(message, validate=validate)
+    envelope = encode_envelope(message, validate=validate, soap_prefix=prefix)
     soap_id = _soap_content_id(members)
     binary = chosen is not None and chosen.soap_transfer_encoding == "binary"
     soap = Part.bytes(

@@ -218,7 +218,7 @@ def check_number(text: str) -> str:
     ``mm7codec.profiles``). Words, e-mail addresses and other address types
     are refused.
 
-    .. versionadded:: 0.2
+    .. versionadded:: 0.1
     """
     if not isinstance(text, str):
         raise InvalidNumberError(f"a phone number must be a string, got {type(text).__name__}")

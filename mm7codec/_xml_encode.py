@@ -603,14 +603,20 @@ def _write_pdu(w: _Writer, pdu: PDU, mm7_version: Optional[str]) -> None:
 
 _HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
-    f'<env:Envelope xmlns:env="{SOAP_NS}"><env:Header>'
-    '<mm7:TransactionID xmlns:mm7="{ns}" env:mustUnderstand="1">{tx}</mm7:TransactionID>'
-    "</env:Header><env:Body>"
+    '<{p}:Envelope xmlns:{p}="{soap}"><{p}:Header>'
+    '<mm7:TransactionID xmlns:mm7="{ns}" {p}:mustUnderstand="1">{tx}</mm7:TransactionID>'
+    "</{p}:Header><{p}:Body>"
 )
+#: Envelope prefixes peers are known to insist on (Java/Resin stacks: SOAP-ENV).
+SOAP_PREFIXES = frozenset({"env", "soap", "soapenv", "SOAP-ENV", "S"})
 
 
-def encode_envelope(message: Message, *, validate: bool = True) -> bytes:
+def encode_envelope(message: Message, *, validate: bool = True, soap_prefix: str = "env") -> bytes:
     """The SOAP envelope for ``message`` as UTF-8 bytes.
+
+    ``soap_prefix`` names the SOAP namespace's prefix (one of
+    :data:`SOAP_PREFIXES`): namespace-aware peers do not care, but some Java
+    stacks only read ``SOAP-ENV``.
 
     Elements come in the schema order of ``message.version``; a field the
     version lacks, or a missing mandatory element, raises :class:`EncodeError`.
@@ -619,6 +625,8 @@ def encode_envelope(message: Message, *, validate: bool = True) -> bytes:
     non-standard values through). An RSErrorRsp / VASPErrorRsp with a
     ``fault_code`` becomes a SOAP Fault with the PDU in ``detail``.
     """
+    if soap_prefix not in SOAP_PREFIXES:
+        raise EncodeError(f"SOAP prefix {soap_prefix!r} is not one of {sorted(SOAP_PREFIXES)}")
     version = message.version
     w = _Writer(version, validate)
     transaction_id = message.transaction_id
@@ -632,7 +640,7 @@ def encode_envelope(message: Message, *, validate: bool = True) -> bytes:
         transaction_id, version.transaction_id_type, version, validate, "TransactionID"
     )
     out = w.out
-    out.append(_HEAD.format(ns=version.namespace, tx=tx_text))
+    out.append(_HEAD.format(p=soap_prefix, soap=SOAP_NS, ns=version.namespace, tx=tx_text))
     pdu = message.pdu
     mm7_version = message.mm7_version  # never None: Message fills in the default
     fault_code = (
@@ -645,12 +653,12 @@ def encode_envelope(message: Message, *, validate: bool = True) -> bytes:
         fault_string = getattr(pdu, "fault_string", None) or ""
         check_chars(fault_string, "faultstring")
         out.append(
-            f"<env:Fault><faultcode>env:{escape_text(fault_code)}</faultcode>"
+            f"<{soap_prefix}:Fault><faultcode>{soap_prefix}:{escape_text(fault_code)}</faultcode>"
             f"<faultstring>{escape_text(fault_string)}</faultstring><detail>"
         )
         _write_pdu(w, pdu, mm7_version)
-        out.append("</detail></env:Fault>")
+        out.append(f"</detail></{soap_prefix}:Fault>")
     else:
         _write_pdu(w, pdu, mm7_version)
-    out.append("</env:Body></env:Envelope>")
+    out.append(f"</{soap_prefix}:Body></{soap_prefix}:Envelope>")
     return "".join(out).encode("utf-8")

@@ -20,10 +20,9 @@ already reads what each profile's notes say the peer sends.
 ``MediaLayout.SIBLINGS`` (Telnyx) writes the content's members beside the
 SOAP part, the href naming the SMIL presentation or the first member, and
 ``decode`` reads that back as one multipart/related content. ``soap_prefix``
-is a recorded fact: the encoder writes the ``env`` prefix, which every peer
-here reads.
+is the SOAP envelope prefix written (``env`` for every profile here; some Java
+stacks read only ``SOAP-ENV``: ``profile.replace(soap_prefix="SOAP-ENV")``).
 
-.. versionadded:: 0.2
 """
 
 from __future__ import annotations
@@ -110,7 +109,7 @@ class Profile:
     media_layout: MediaLayout = MediaLayout.MULTIPART
     #: ``None``: the encoder's choice (8bit, or binary for long lines).
     soap_transfer_encoding: Optional[str] = None
-    #: The SOAP envelope prefix the encoder writes; only ``env`` is supported.
+    #: The SOAP envelope prefix the encoder writes (one of ``SOAP_PREFIXES``).
     soap_prefix: str = "env"
     response_content_type: str = _XML
     peer_content_type: str = _XML
@@ -129,8 +128,13 @@ class Profile:
                 f"profile {self.name}: {schema.name} does not accept MM7Version"
                 f" {self.mm7_version} (it accepts {', '.join(schema.mm7_versions)})"
             )
-        if self.soap_prefix != "env":
-            raise ValueError(f"profile {self.name}: the encoder writes only the 'env' prefix")
+        from ._xml_encode import SOAP_PREFIXES
+
+        if self.soap_prefix not in SOAP_PREFIXES:
+            raise ValueError(
+                f"profile {self.name}: SOAP prefix {self.soap_prefix!r} is not one of "
+                f"{sorted(SOAP_PREFIXES)}"
+            )
         if self.soap_transfer_encoding not in (None, "8bit", "binary"):
             raise ValueError(
                 f"profile {self.name}: SOAP part transfer encoding must be 8bit/binary"

@@ -180,7 +180,7 @@ def test_get_profile_and_mistakes_in_a_custom_profile() -> None:
     with pytest.raises(ValueError, match=r"does not accept MM7Version 6\.8\.0"):
         Profile(name="x", version="REL-5-MM7-1-2", mm7_version="6.8.0")
     with pytest.raises(ValueError, match="prefix"):
-        Profile(name="x", version="REL-5-MM7-1-2", mm7_version="5.3.0", soap_prefix="SOAP-ENV")
+        Profile(name="x", version="REL-5-MM7-1-2", mm7_version="5.3.0", soap_prefix="mm7")
     with pytest.raises(ValueError, match="transfer encoding"):
         Profile(
             name="x", version="REL-5-MM7-1-2", mm7_version="5.3.0", soap_transfer_encoding="base64"
@@ -353,3 +353,25 @@ def test_sinch_profile_over_loopback_with_the_client() -> None:
             reply = client.send(SINCH.prepare(submit("15553199144")))
     assert reply.pdu.message_id == "sinch-42"
     assert seen == {"soap_action": f'"{NS}REL-6-MM7-1-4"', "recipients": ["15553199144"]}
+
+
+@pytest.mark.parametrize("prefix", ["SOAP-ENV", "soapenv", "env"])
+def test_soap_prefix_is_written_and_reads_back(prefix: str) -> None:
+    # Namespace-aware peers ignore the prefix; some Java stacks read only SOAP-ENV.
+    profile = SINCH.replace(soap_prefix=prefix)
+    message = submit("15553199144")
+    body = mm7.encode(message, profile=profile).body
+    assert body.count(f"<{prefix}:Envelope xmlns:{prefix}=".encode()) == 1
+    assert f"</{prefix}:Body></{prefix}:Envelope>".encode() in body
+    assert mm7.decode(body, "text/xml").pdu == mm7.encode(message, profile=SINCH).message.pdu
+    fault = mm7.Message(mm7.RSErrorRsp(status=mm7.Status.error(4006)), "tx-f", SINCH.schema)
+    fault_body = mm7.encode(fault, profile=profile).body
+    assert f"<{prefix}:Fault><faultcode>{prefix}:Server</faultcode>".encode() in fault_body
+    assert mm7.decode(fault_body, "text/xml").pdu.status.code == 4006
+
+
+def test_soap_prefix_outside_the_known_set_is_refused() -> None:
+    from mm7codec._xml import encode_envelope
+
+    with pytest.raises(mm7.EncodeError, match="SOAP prefix"):
+        encode_envelope(submit("15553199144"), soap_prefix="x y")
