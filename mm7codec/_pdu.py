@@ -320,6 +320,7 @@ _TO_NORMALISE = (
     "previously_sent_by",
     "previously_sent_date_and_time",
     "delivery_condition",
+    "status",
 )
 _NORMALISED: Dict[type, Tuple[str, ...]] = {}
 
@@ -353,6 +354,9 @@ class PDU:
             elif name == "delivery_condition":
                 if not isinstance(value, (str, tuple)):
                     _set(self, name, tuple(value))
+            elif name == "status":  # a Response's: a bare code stands for its Status
+                if isinstance(value, int):
+                    _set(self, "status", Status(StatusCode(value)))
             elif not isinstance(value, tuple):  # previously_sent_by / ..._date_and_time
                 _set(self, name, tuple(value))
 
@@ -411,11 +415,6 @@ class Response(PDU):
     """A response PDU; every one carries a :class:`Status`."""
 
     status: Optional[Status] = None
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if isinstance(self.status, int):
-            _set(self, "status", Status(self.status))
 
     @property
     def status_code(self) -> Optional[StatusCode]:

@@ -847,8 +847,10 @@ def _read_fields(
 
 
 _STATUS_NAMES = NESTED["Status"]
-#: The listed codes by number: a dict lookup where ``StatusCode(n)`` costs a microsecond.
-_CODES: Dict[int, StatusCode] = {int(code): code for code in StatusCode}
+#: The listed codes by number and by their plain text: a dict lookup where
+#: ``StatusCode(n)`` costs a microsecond.
+_CODES: Dict[Any, StatusCode] = {int(code): code for code in StatusCode}
+_CODES.update({str(int(code)): code for code in StatusCode})
 
 
 def _compile_status(version: SchemaVersion, type_name: str) -> Tuple[Dict[str, _ChildEntry], bool]:
@@ -876,9 +878,13 @@ def _read_status(
             if len(child):
                 ctx.rec.leaf(child, level + 1, f"{where}/StatusCode")
             raw = child.text
+            code = _CODES.get(raw)
+            if code is not None:
+                values["code"] = code
+                continue
             text = raw.strip(_WS) if raw else ""
             number = ascii_int(text)
-            code = _CODES.get(number)  # type: ignore[arg-type]
+            code = _CODES.get(number)
             if code is None and number is not None:
                 try:  # StatusCode() makes a pseudo-member of an unlisted code
                     code = StatusCode(number)
