@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import time
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Tuple, Union
 
 from ._errors import DecodeError, LimitExceededError
 from ._exchange import (
@@ -21,16 +21,11 @@ from ._exchange import (
 )
 from ._limits import Limits
 from ._message import Message
-from ._versions import SchemaVersion
 from .http import Exchange
 
 if TYPE_CHECKING:
-    import ssl
-
     from ._part import Part
     from ._pdu import PDU
-    from ._throttle import RateLimiter
-    from .profiles import Profile
 
 __all__ = ["AsyncClient"]
 
@@ -71,30 +66,7 @@ class AsyncClient(ClientBase):
         ValueError: ``url`` is not an absolute http:// or https:// URL.
     """
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        auth: Optional[Tuple[str, str]] = None,
-        timeout: float = 30.0,
-        version: Union[str, SchemaVersion, None] = None,
-        context: Optional[ssl.SSLContext] = None,
-        headers: Optional[Iterable[Tuple[str, str]]] = None,
-        limits: Optional[Limits] = None,
-        profile: Union[Profile, str, None] = None,
-        rate_limit: Union[float, RateLimiter, None] = None,
-    ) -> None:
-        super().__init__(
-            url,
-            auth=auth,
-            timeout=timeout,
-            version=version,
-            context=context,
-            headers=headers,
-            limits=limits,
-            profile=profile,
-            rate_limit=rate_limit,
-        )
+    def _open(self) -> None:
         self._conn: Optional[_Connection] = None
         self._lock: Optional[asyncio.Lock] = None  # made on first use, inside the loop (3.9)
 

@@ -26,7 +26,7 @@ from typing import (
     Union,
 )
 
-from ._exchange import Answer, ReceiverPolicy
+from ._exchange import Answer, ReceiverPolicy, is_async_handler
 from ._limits import Limits
 from ._message import Message
 from ._pdu import Status
@@ -47,15 +47,6 @@ _Result = Union[None, int, StatusCode, Status, Message]
 AsyncHandler = Union[Callable[[Message], _Result], Callable[[Message], Awaitable[_Result]]]
 
 _logger = logging.getLogger(__name__.rpartition(".")[0] + ".http")  # the http module's
-
-
-def _is_async(handler: object) -> bool:
-    import inspect
-
-    if inspect.iscoroutinefunction(handler):
-        return True
-    call = getattr(handler, "__call__", None)  # noqa: B004 - an async __call__ is the question
-    return call is not None and inspect.iscoroutinefunction(call)
 
 
 def make_asgi_app(
@@ -111,7 +102,7 @@ def make_asgi_app(
         allow=allow,
         trusted_proxies=trusted_proxies,
     )
-    awaited = _is_async(handler)
+    awaited = is_async_handler(handler)
 
     async def run(message: Message) -> _Result:
         if awaited:

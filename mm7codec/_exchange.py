@@ -70,6 +70,7 @@ __all__ = [
     "basic_auth_header",
     "classify",
     "interpret_reply",
+    "is_async_handler",
     "is_retryable",
     "request_head",
     "request_headers",
@@ -629,6 +630,16 @@ def interpret_reply(
     return reply
 
 
+def is_async_handler(handler: object) -> bool:
+    """Whether calling ``handler`` gives a coroutine (an ``async def`` or an async ``__call__``)."""
+    import inspect  # here, once per app: it is a large import
+
+    if inspect.iscoroutinefunction(handler):
+        return True
+    call = getattr(handler, "__call__", None)  # noqa: B004 - an async __call__ is the question
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
 class ClientBase:
     """What the sync and the asyncio client share, sans I/O: the peer, the
     credentials, and how a message becomes a request head and body.
@@ -686,6 +697,10 @@ class ClientBase:
             from ._throttle import as_limiter
 
             self.rate_limit = as_limiter(rate_limit)
+        self._open()
+
+    def _open(self) -> None:
+        """Set up the shell's connection state (no connection is made yet)."""
 
     def _new_message(
         self, pdu: PDU, content: Optional[Part], transaction_id: Optional[str]

@@ -59,6 +59,7 @@ from ._exchange import (
     basic_auth_header,
     classify,
     interpret_reply,
+    is_async_handler,
     is_retryable,
 )
 from ._limits import Limits
@@ -172,30 +173,7 @@ class Client(ClientBase):
             ``profile`` names no known profile.
     """
 
-    def __init__(
-        self,
-        url: str,
-        *,
-        auth: Optional[Auth] = None,
-        timeout: float = 30.0,
-        version: Union[str, SchemaVersion, None] = None,
-        context: Optional[ssl.SSLContext] = None,
-        headers: Optional[Iterable[Tuple[str, str]]] = None,
-        limits: Optional[Limits] = None,
-        profile: Union[Profile, str, None] = None,
-        rate_limit: Union[float, RateLimiter, None] = None,
-    ) -> None:
-        super().__init__(
-            url,
-            auth=auth,
-            timeout=timeout,
-            version=version,
-            context=context,
-            headers=headers,
-            limits=limits,
-            profile=profile,
-            rate_limit=rate_limit,
-        )
+    def _open(self) -> None:
         self._sock: Optional[socket.socket] = None
         self._lock = threading.Lock()
 
@@ -431,15 +409,6 @@ def send(
 # --- receiver --------------------------------------------------------------------------------
 
 
-def _is_async(handler: object) -> bool:
-    import inspect  # here, once per app: it is a large import
-
-    if inspect.iscoroutinefunction(handler):
-        return True
-    call = getattr(handler, "__call__", None)  # noqa: B004 - an async __call__ is the question
-    return call is not None and inspect.iscoroutinefunction(call)
-
-
 def make_wsgi_app(
     handler: Handler,
     *,
@@ -514,7 +483,7 @@ def make_wsgi_app(
             no known profile, or ``allow``/``trusted_proxies`` holds
             something that is not a network.
     """
-    if _is_async(handler):
+    if is_async_handler(handler):
         raise TypeError(
             "make_wsgi_app needs a plain (sync) handler; this one is async def, "
             "which WSGI cannot await"
