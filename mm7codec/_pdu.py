@@ -173,7 +173,11 @@ class Address:
 def _addresses(items: Iterable[Union[Address, str]]) -> Tuple[Address, ...]:
     if isinstance(items, (str, Address)):
         items = (items,)
-    return tuple(a if isinstance(a, Address) else Address.number(a) for a in items)
+    found = tuple(items)  # the same tuple when given one
+    for item in found:
+        if not isinstance(item, Address):
+            return tuple(a if isinstance(a, Address) else Address.number(a) for a in found)
+    return found  # type: ignore[return-value]
 
 
 @record(frozen=True)
@@ -186,9 +190,12 @@ class Recipients:
     bcc: Sequence[Address] = ()
 
     def __post_init__(self) -> None:
-        _set(self, "to", _addresses(self.to))
-        _set(self, "cc", _addresses(self.cc))
-        _set(self, "bcc", _addresses(self.bcc))
+        values = self.__dict__
+        for name in ("to", "cc", "bcc"):
+            items = values[name]
+            found = _addresses(items)
+            if found is not items:  # a decoded list of addresses is already a tuple
+                _set(self, name, found)
 
     def __bool__(self) -> bool:
         return bool(self.to or self.cc or self.bcc)

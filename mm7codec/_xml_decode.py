@@ -1303,7 +1303,8 @@ def _decode_pdu(
     mm7_version: Optional[str] = None
     for child in elem:
         if _split(child.tag)[1] == "MM7Version":
-            mm7_version = _text(child)
+            text = child.text
+            mm7_version = text.strip(_WS) if text else ""
             break
     ns_hint = "" if tag[:1] == "{" else tx_ns  # only a PDU without a namespace uses it
     setup = _SETUPS.get((tag, ns_hint, mm7_version))
