@@ -12,7 +12,10 @@ rotated every round) for:
 - ``mm7codec.decode`` end to end of a ~4 KB multipart/related SubmitReq and
   DeliverReq (SOAP part + a small text/plain content),
 - stdlib ``email`` (BytesParser compat32, every leaf payload decoded) on the
-  same bytes, the baseline of the ≥ 5× target (DESIGN.md §4),
+  same bytes, the baseline of the ≥ 3.5× target (issue 14),
+- ``mm7codec.decode`` of the bare ~1 KB DeliveryReportReq and SubmitRsp
+  envelopes of ``run.py --group envelope`` against ``ET.fromstring`` of the
+  same bytes (target ≤ 2× its time),
 - ``floor.bare_decode`` of the SubmitReq body: what a decoder that checks
   nothing and builds no model costs (see ``floor.py``).
 """
@@ -32,7 +35,7 @@ from mm7codec._xml import decode_envelope, encode_envelope  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from floor import bare_decode  # noqa: E402
-from run import compare, stdlib_decode  # noqa: E402  (one timing method for every benchmark)
+from run import bare_envelopes, compare, stdlib_decode  # noqa: E402  (one timing method for every benchmark)
 
 NS = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4"
 SUBMIT = f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -152,6 +155,9 @@ def main() -> int:
         "email DeliverReq": lambda: stdlib_decode(deliver_body, ctype),
         "floor SubmitReq": lambda: bare_decode(submit_body, ctype),
     }
+    for pdu, env in bare_envelopes().items():
+        contenders[f"bare {pdu}"] = lambda env=env: mm7codec.decode(env, "text/xml")
+        contenders[f"ET {pdu}"] = lambda env=env: ET.fromstring(env)
     us = {k: v * 1e6 for k, v in compare(contenders, rounds, min_time).items()}
     print(f"CPython {sys.version.split()[0]}, median of {rounds} rounds")
     print(
@@ -169,7 +175,7 @@ def main() -> int:
     for pdu in ("SubmitReq", "DeliverReq"):
         ours, theirs = us[f"decode {pdu}"], us[f"email {pdu}"]
         ratio = theirs / ours
-        ok = ok and ratio >= 5
+        ok = ok and ratio >= 3.5
         print(f"{'mm7codec.decode ' + pdu + ' (end to end)':42} {ours:8.1f} µs  {ratio:.2f}× email")
         print(f"{'stdlib email ' + pdu:42} {theirs:8.1f} µs")
     # Any decoder built on the stdlib parser pays at least the bare parse of the envelope.
@@ -181,7 +187,14 @@ def main() -> int:
         f"floor: benchmarks/floor.py (no checks, no model) on the SubmitReq body is "
         f"{us['email SubmitReq'] / us['floor SubmitReq']:.2f}× email"
     )
-    print(f"target ≥ 5× email on the small request: {'PASS' if ok else 'FAIL'}")
+    print(f"target ≥ 3.5× email on the small request: {'PASS' if ok else 'FAIL'}")
+    for pdu in bare_envelopes():
+        ratio = us[f"bare {pdu}"] / us[f"ET {pdu}"]
+        print(
+            f"{'mm7codec.decode bare ' + pdu:42} {us[f'bare {pdu}']:8.1f} µs  "
+            f"{ratio:.2f}× the time of ET.fromstring ({us[f'ET {pdu}']:.1f} µs): "
+            f"{'PASS' if ratio <= 2 else 'FAIL'} (target ≤ 2×)"
+        )
     return 0
 
 
