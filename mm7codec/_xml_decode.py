@@ -257,8 +257,6 @@ _UTF8_DECLARATIONS = (
 
 def _prepare(data: bytes, charset: Optional[str], rec: _Recorder) -> bytes:
     """UTF-8 (or ASCII-compatible native) bytes that are safe to give to expat."""
-    if data.startswith(_UTF8_DECLARATIONS) and charset in (None, "utf-8", "UTF-8"):
-        return data  # what the general path below concludes for these
     head = data[:4]
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:2] in (b"<\x00", b"\x00<"):
         # UTF-16: transcode so the DOCTYPE scan below sees ASCII-compatible bytes.
@@ -1501,7 +1499,11 @@ def read_envelope(
             value=limits.max_envelope_size,
         )
     rec = _Recorder(recorder, strict, limits.max_xml_depth)
-    source = _prepare(data if type(data) is bytes else bytes(data), charset, rec)
+    source = data if type(data) is bytes else bytes(data)
+    # The common declarations settle it at once; _prepare's general path concludes the
+    # same for them, at a cost.
+    if not source.startswith(_UTF8_DECLARATIONS) or charset not in (None, "utf-8", "UTF-8"):
+        source = _prepare(source, charset, rec)
     root = _parse(source)
     rec.source, rec.root = source, root
     # The SOAP 1.1 tags are compared whole first; any other spelling goes by local name.
