@@ -1528,7 +1528,7 @@ def read_envelope(
     tx_ns = ""
     if header is not None:
         for child in header:
-            tx_ns, name = _split(child.tag)
+            ns, name = _split(child.tag)
             if name == "TransactionID" and transaction_id is None:
                 if len(child) or rec.limit < 3:
                     rec.leaf(child, 3, "TransactionID")
@@ -1536,22 +1536,22 @@ def read_envelope(
                 transaction_id = raw.strip(_WS)
                 if transaction_id != raw:
                     rec.defect("transaction-id-whitespace", repr(raw))
+                tx_ns = ns  # the TransactionID's own, not that of a header after it
             else:
                 _check_depth(child, 3, rec.limit)
-        if transaction_id is None:
-            tx_ns = ""
     if transaction_id is None:
         rec.defect("missing-transaction-id")
         transaction_id = ""
     if body is None:
         raise DecodeError("SOAP envelope has no Body")
-    items = list(body)
-    if not items:
+    count = len(body)
+    if not count:
         raise DecodeError("SOAP Body is empty")
-    for extra in items[1:]:
-        _check_depth(extra, 3, rec.limit)
-        rec.defect("extra-body-element", extra.tag)
-    first = items[0]
+    if count > 1:
+        for extra in body[1:]:
+            _check_depth(extra, 3, rec.limit)
+            rec.defect("extra-body-element", extra.tag)
+    first = body[0]
     if rec.limit < 3:
         rec.depth(3)
     name = _split(first.tag)[1]

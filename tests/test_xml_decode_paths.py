@@ -139,3 +139,16 @@ def test_decoded_and_built_records_are_normalised_alike() -> None:
     assert recipients.cc == (Address.email("a@example.com"),)
     kept = (Address.number("1"),)
     assert Recipients(to=kept).to is kept  # a normal tuple is kept as it is
+
+
+def test_a_pdu_without_namespace_takes_the_transaction_ids_namespace() -> None:
+    rel5 = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-5-MM7-1-2"
+    header = f'<t:TransactionID xmlns:t="{rel5}">t-1</t:TransactionID><x:Other xmlns:x="{NS}"/>'
+    body = (
+        "<SubmitRsp><MM7Version>5.6.0</MM7Version><Status><StatusCode>1000</StatusCode>"
+        "<StatusText>ok</StatusText></Status><MessageID>m-1</MessageID></SubmitRsp>"
+    )
+    message = decode_envelope(envelope(body, header))
+    # A header element after the TransactionID does not change which namespace it gave.
+    assert message.version.name == "REL-5-MM7-1-2"
+    assert "missing-namespace" in kinds(message)
