@@ -138,6 +138,9 @@ def _unquote(value: str) -> str:
     return value
 
 
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+
+
 def _percent_decode(value: str) -> bytes:
     raw = value.encode("latin-1", "replace")
     if b"%" not in raw:
@@ -149,12 +152,11 @@ def _percent_decode(value: str) -> bytes:
         c = raw[i]
         if c == 0x25 and i + 2 < n:
             pair = raw[i + 1 : i + 3]
-            try:
+            # Two hex digits only: int() would also take "+f", " f" or "1_f".
+            if not pair.strip(_HEX_DIGITS):
                 out.append(int(pair, 16))
                 i += 3
                 continue
-            except ValueError:
-                pass
         out.append(c)
         i += 1
     return bytes(out)

@@ -286,3 +286,19 @@ def test_filename_round_trips_through_each_encoding(name: str, how: str) -> None
             return  # a plain quoted value is ASCII
         header = f'Content-Type: image/jpeg; name="{name}"'
     assert _received(header, b"x").filename == name
+
+
+@pytest.mark.parametrize(
+    ("escaped", "expected"),
+    [
+        ("a%41b", "aAb"),  # an escape anywhere, including the very end: "%41"
+        ("%e2%82%ac.jpg", "€.jpg"),
+        ("%+f.jpg", "%+f.jpg"),  # int() reads "+f" as 15: only two hex digits are an escape
+        ("% f.jpg", "% f.jpg"),
+        ("%1_f.jpg", "%1_f.jpg"),
+        ("%4", "%4"),
+    ],
+)
+def test_rfc2231_percent_escapes_are_two_hex_digits(escaped: str, expected: str) -> None:
+    ct, _defects = parse_content_type(f"image/jpeg; name*=utf-8''{escaped}")
+    assert ct.params["name"] == expected
