@@ -373,8 +373,10 @@ class _Recorder:
     __slots__ = ("limit", "recorder", "root", "source", "strict")
 
     def __init__(self, recorder: DefectRecorder, strict: bool, limit: int) -> None:
-        self.recorder = recorder
-        self.strict = strict or recorder.strict
+        # Strict here and lenient outside: a strict recorder of its own, which raises at
+        # the first defect, so nothing is ever recorded in it.
+        self.recorder = recorder if recorder.strict or not strict else DefectRecorder(True)
+        self.strict = self.recorder.strict
         self.limit = limit
         self.source = b""
         self.root: Optional[Element] = None
@@ -386,12 +388,7 @@ class _Recorder:
         status_code: Optional[int] = None,
         offset: Optional[int] = None,
     ) -> None:
-        assert kind in DEFECTS, f"defect kind {kind!r} is not in mm7codec/_defects.py"
-        if self.strict:
-            raise DecodeError(
-                f"strict mode: {kind}: {detail}", status_code=status_code, offset=offset
-            )
-        self.recorder.record(kind, detail, offset=offset)
+        self.recorder.record(kind, detail, status_code=status_code, offset=offset)
 
     def depth(self, level: int) -> None:
         if level > self.limit:
