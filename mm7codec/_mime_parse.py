@@ -601,12 +601,14 @@ class MimeParser:
         while j >= 0:
             k = j + len(needle)
             two = buf[k : k + 2]
-            if two == b"\r\n":  # the usual delimiter line, decided here
-                kind, nxt = _T_OPEN, k + 2
+            # The usual delimiter lines are decided here; neither ends in a bare LF.
+            if two == b"\r\n":
+                kind, nxt, lf_after = _T_OPEN, k + 2, False
             elif two == b"--":
-                kind, nxt = _T_CLOSE, k + 2
+                kind, nxt, lf_after = _T_CLOSE, k + 2, False
             else:
                 kind, nxt = self._terminator(k, final)
+                lf_after = kind == _T_OPEN and _bare_lf_at(buf, nxt)
             if kind == _T_NEED:
                 limit = j - 1  # keep the CR that may belong to the delimiter
                 break
@@ -619,7 +621,7 @@ class MimeParser:
             # depend on where chunks end.
             if j > pos and buf[j - 1] == 13:
                 end = j - 1
-                lf = _bare_lf_at(buf, nxt)
+                lf = lf_after
             else:
                 lf = True
             if self._state == _S_BODY:
@@ -759,7 +761,14 @@ class MimeParser:
             else:
                 block_end = body = -1
             if lvl is not None:
-                d = self._header_delim(lvl, pos, n if block_end < 0 else block_end, final)
+                end = n if block_end < 0 else block_end
+                # The usual block holds no delimiter: two searches decide it here.
+                if buf.startswith(lvl.delim, pos) or (
+                    buf.find(lvl.needle, max(pos, self._hscan - len(lvl.needle)), end) >= 0
+                ):
+                    d = self._header_delim(lvl, pos, end, final)
+                else:
+                    d = -1
                 if d == -2:
                     return False  # a delimiter whose line has not ended yet
                 if d >= 0:
