@@ -113,11 +113,11 @@ class _Level:
 
     __slots__ = ("children", "ct", "delim", "digest", "headers", "needle", "preamble")
 
-    def __init__(self, headers: Headers, ct: ContentType, boundary: str) -> None:
-        self.headers = headers
+    def __init__(self, block: _Block, ct: ContentType) -> None:
+        self.headers = block.headers
         self.ct = ct
-        self.delim = b"--" + boundary.encode("latin-1", "replace")
-        self.needle = b"\n" + self.delim
+        self.delim = block.delim
+        self.needle = block.needle
         self.digest = ct.subtype == "digest"
         self.children: List[Part] = []
         self.preamble: Optional[bytes] = None
@@ -145,7 +145,9 @@ class _Block:
         "coding",
         "ct",
         "ct_ok",
+        "delim",
         "headers",
+        "needle",
         "raw_ct",
         "raw_cte",
         "transfer",
@@ -163,6 +165,9 @@ class _Block:
         if self.ct.type == "multipart":
             boundary = (self.ct.params.get("boundary") or "").rstrip()
         self.boundary = boundary
+        # A multipart's delimiter and the needle searched for, made once per block.
+        self.delim = b"--" + boundary.encode("latin-1", "replace")
+        self.needle = b"\n" + self.delim
 
 
 def _entity_headers(
@@ -294,6 +299,31 @@ class MimeParser:
         DecodeError: the message is truncated inside a header block, or (in
             strict mode) any defect was found.
     """
+
+    # One of these per message: no instance dict to build.
+    __slots__ = (
+        "_align",
+        "_base",
+        "_budget",
+        "_buf",
+        "_closing",
+        "_collect",
+        "_hscan",
+        "_leaf",
+        "_limits",
+        "_line_start",
+        "_max_header",
+        "_max_parts",
+        "_nparts",
+        "_once",
+        "_pos",
+        "_root",
+        "_sink_factory",
+        "_spool",
+        "_stack",
+        "_state",
+        "defects",
+    )
 
     def __init__(
         self,
@@ -429,7 +459,7 @@ class MimeParser:
                     self._limits.max_depth,
                     f"multiparts nested deeper than {self._limits.max_depth}",
                 )
-            stack.append(_Level(block.headers, ct, boundary))
+            stack.append(_Level(block, ct))
             self._state = _S_PREAMBLE
             self._collect.take()
             return
@@ -794,8 +824,9 @@ class MimeParser:
         block = _read_block(buf[pos:block_end])
         if block.bare_lf:
             self._defect_once("bare-lf", "LF without CR ends a line")
-        for line in block.bad:
-            self._defect("malformed-header", repr(line[:60]))
+        if block.bad:
+            for line in block.bad:
+                self._defect("malformed-header", repr(line[:60]))
         self._pos = body
         self._start_entity(block)
         return True
