@@ -418,15 +418,19 @@ class Part:
         epilogue: Optional[_Bytes] = None,
     ) -> Part:
         """The parser's constructor: everything already in shape, nothing checked."""
-        self = _new(cls)
-        _set_headers(self, headers)
-        _set_ct(self, content_type)
-        _set_body(self, body)
-        _set_parts(self, parts)
-        _set_preamble(self, preamble)
-        _set_epilogue(self, epilogue)
-        _set_fixed_boundary(self, False)
-        return self
+        # Filled in as a _PartShell (plain attribute stores, no Part.__setattr__ to
+        # get around), then made a Part: its slots are Part's, so the layout is the
+        # same. One slot setter call each cost 2.5 times as much (7 per part).
+        self = _PartShell()
+        self._headers = headers
+        self._ct = content_type
+        self._body = body
+        self._parts = parts
+        self.preamble = preamble
+        self.epilogue = epilogue
+        self._fixed_boundary = False
+        self.__class__ = cls  # type: ignore[assignment]
+        return self  # type: ignore[return-value]
 
     # -- constructors ------------------------------------------------------
 
@@ -770,15 +774,18 @@ class Part:
         return f"<Part {ct}{extra} data={shown}>"
 
 
-_new = object.__new__
-# The slots' own setters, which bypass Part.__setattr__ (used by Part._parsed).
-_set_headers = Part.__dict__["_headers"].__set__
-_set_ct = Part.__dict__["_ct"].__set__
-_set_body = Part.__dict__["_body"].__set__
-_set_parts = Part.__dict__["_parts"].__set__
-_set_preamble = Part.__dict__["preamble"].__set__
-_set_epilogue = Part.__dict__["epilogue"].__set__
-_set_fixed_boundary = Part.__dict__["_fixed_boundary"].__set__
+class _PartShell:
+    """A Part's slots without its immutability: what Part._parsed fills in."""
+
+    __slots__ = Part.__slots__
+
+    _headers: Headers
+    _ct: ContentType
+    _body: Optional[_Body]
+    _parts: Tuple[Part, ...]
+    preamble: Optional[_Bytes]
+    epilogue: Optional[_Bytes]
+    _fixed_boundary: bool
 
 
 def _same_bytes(a: _Body, b: _Body) -> bool:
