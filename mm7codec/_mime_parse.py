@@ -781,7 +781,9 @@ class MimeParser:
             block_end, body = pos, pos + 1
             self._defect_once("bare-lf", "LF without CR ends a line")
         else:
-            s = max(pos, self._hscan)
+            s = self._hscan
+            if s < pos:
+                s = pos
             e = buf.find(b"\n\r\n", s)
             e2 = buf.find(b"\n\n", s, n if e < 0 else e + 2)
             if e2 >= 0 and (e < 0 or e2 < e):
@@ -793,8 +795,10 @@ class MimeParser:
             if lvl is not None:
                 end = n if block_end < 0 else block_end
                 # The usual block holds no delimiter: two searches decide it here.
+                needle = lvl.needle
+                t = s - len(needle)
                 if buf.startswith(lvl.delim, pos) or (
-                    buf.find(lvl.needle, max(pos, self._hscan - len(lvl.needle)), end) >= 0
+                    buf.find(needle, t if t > pos else pos, end) >= 0
                 ):
                     d = self._header_delim(lvl, pos, end, final)
                 else:
