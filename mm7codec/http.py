@@ -535,10 +535,11 @@ def _answer(
             break
         try:
             chunk = stream.read(_CHUNK if wanted is None else min(_CHUNK, wanted))
-        except Exception:
+        except Exception as exc:
             # The connection died mid-body (servers raise their own errors for it:
-            # waitress ClientDisconnected, gunicorn's chunk parse errors): not whole.
-            break
+            # waitress ClientDisconnected, gunicorn's chunk parse errors): not whole,
+            # whatever the bytes so far would decode to (as an ASGI disconnect).
+            return sink.abort(f"reading the body failed: {type(exc).__name__}")
         if not chunk:
             break
         refused = sink.feed(chunk)

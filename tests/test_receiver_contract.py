@@ -233,6 +233,33 @@ def test_refusal_is_a_fault_asking_for_a_resend() -> None:
     assert "not received whole" in (reply.status.text or "")
 
 
+class _DyingInput(io.BytesIO):
+    """``wsgi.input`` of a connection that dies once its bytes are read (a server's error)."""
+
+    def read(self, size: Optional[int] = -1) -> bytes:
+        data = super().read(size)
+        if not data:
+            raise ConnectionResetError("peer went away")
+        return data
+
+
+def test_a_body_read_error_is_never_acknowledged_even_after_whole_bytes() -> None:
+    # The bytes so far decode, but the server says the connection died: the shell
+    # cannot know the body ended there, so it is refused like an ASGI disconnect.
+    body = sweep_bodies()[0]
+    app = App()
+    environ: Dict[str, Any] = {
+        "REQUEST_METHOD": "POST",
+        "CONTENT_TYPE": body.content_type,
+        "wsgi.input": _DyingInput(body.data),
+        "wsgi.errors": io.StringIO(),
+    }
+    seen: List[str] = []
+    answer = b"".join(app.app(environ, lambda status, headers, *exc: seen.append(status)))  # type: ignore[arg-type,func-returns-value]
+    assert seen[0].startswith("500") and app.handled == []
+    assert b"not received whole" in answer
+
+
 # --- every request that decodes gets an answer that encodes -----------------------------------
 
 REQUEST_NAMES = sorted(cls.WIRE_NAME for cls in RESPONSE_FOR)
