@@ -221,11 +221,6 @@ def status_code(value: int) -> StatusCode:
         return StatusCode.SERVER_ERROR
 
 
-def _retryable_code(code: StatusCode) -> bool:
-    # 4006 "service unavailable" is the gateways' throttling answer.
-    return code.retryable or code == StatusCode.SERVICE_UNAVAILABLE
-
-
 def classify(outcome: Union[Message, BaseException]) -> Outcome:
     """What a ``send()`` result or exception says about the request.
 
@@ -257,11 +252,11 @@ def is_retryable(outcome: Union[Message, BaseException]) -> bool:
     """
     if isinstance(outcome, Message):
         status = outcome.status
-        return status is not None and _retryable_code(status.code)
+        return status is not None and status.code.retryable
     if isinstance(outcome, (HTTPError, TransportError, ResponseMismatchError)):
         return outcome.retryable
     if isinstance(outcome, StatusError):
-        return _retryable_code(status_code(outcome.status_code))
+        return status_code(outcome.status_code).retryable
     return False
 
 
@@ -403,7 +398,7 @@ class ReplyReader:
     DecodeError for a malformed head or chunk framing.
     """
 
-    def __init__(self, limits: Optional[Limits] = None, *, head_request: bool = False) -> None:
+    def __init__(self, limits: Optional[Limits] = None) -> None:
         self.limits = limits or Limits()
         self.status = 0
         self.headers: Headers = ()

@@ -178,11 +178,7 @@ class _Plan:
     def wait_before_next(self, outcome: Union[Message, BaseException]) -> Optional[float]:
         """Seconds to wait before resending, or None: ``outcome`` is final."""
         policy = self.policy
-        if isinstance(outcome, Message):
-            status = outcome.status
-            if status is None or status.code.is_success or not is_retryable(outcome):
-                return None
-        elif not is_retryable(outcome) and not (
+        if not is_retryable(outcome) and not (
             policy.resend_unknown and classify(outcome) is Outcome.UNKNOWN
         ):
             return None
