@@ -159,7 +159,7 @@ def encode(
         content_id=soap_id,
         # Raw text, never base64 (the envelope has bare LFs, which would make the
         # MIME writer pick base64): 8bit when it is CRLF text with short lines.
-        transfer_encoding="8bit" if fits_8bit(envelope) and not binary else "binary",
+        transfer_encoding="8bit" if not binary and fits_8bit(envelope) else "binary",
     )
     root = Part.multipart(
         "related",

@@ -279,7 +279,7 @@ class _Leaf:
         self.out: Optional[Decoding] = None
 
 
-_NO_LEAF = _Leaf((), ContentType("text", "plain"), IDENTITY)
+_NO_LEAF = _Leaf((), _TEXT_PLAIN, IDENTITY)
 
 
 class MimeParser:

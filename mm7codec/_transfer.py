@@ -104,12 +104,11 @@ def _a2b_regular(data: bytes) -> Optional[bytes]:
     return out if len(out) == (chars >> 2) * 3 - pad else None
 
 
-def _b64_clean(data: bytes, *, whole: bool) -> Optional[bytes]:
+def _b64_clean(data: bytes) -> Optional[bytes]:
     """The one "is this base64 clean" test: decoded when clean, else ``None``.
 
     Clean: only alphabet and line breaks, padding (if any) only at the end and
-    completing the last quantum. With ``whole=False`` (a chunk of a longer
-    stream) padding is left to the streaming decoder, which tracks it across chunks.
+    completing the last quantum.
     """
     if len(data) >= _B64_REGULAR_MIN:
         decoded = _a2b_regular(data)
@@ -119,7 +118,7 @@ def _b64_clean(data: bytes, *, whole: bool) -> Optional[bytes]:
     if not rest or not rest.translate(None, b"\r\n"):
         if not (len(data) - len(rest)) & 3:
             return _A2B(data)
-    elif whole and not rest.translate(None, b"\r\n="):
+    elif not rest.translate(None, b"\r\n="):
         pad = rest.count(b"=")
         if (
             pad <= 2
@@ -154,7 +153,7 @@ class _Base64Decoder:
             return
         data = bytes(data)
         if not self._carry:
-            out = _b64_clean(data, whole=True)
+            out = _b64_clean(data)
             if out is not None:
                 if b"=" in data:
                     self._done = True
@@ -381,7 +380,7 @@ class _Base64(Transfer):
     __slots__ = ()
 
     def decode_whole(self, data: bytes) -> Optional[bytes]:
-        return _b64_clean(data, whole=True)
+        return _b64_clean(data)
 
     def decoder(self, sink: _Sink, report: Report) -> Decoding:
         return _Base64Decoder(sink, report)
