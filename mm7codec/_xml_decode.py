@@ -370,13 +370,12 @@ def _parse(data: bytes) -> Element:
 
 
 class _Recorder:
-    __slots__ = ("limit", "recorder", "root", "source", "strict")
+    __slots__ = ("limit", "recorder", "root", "source")
 
     def __init__(self, recorder: DefectRecorder, strict: bool, limit: int) -> None:
         # Strict here and lenient outside: a strict recorder of its own, which raises at
         # the first defect, so nothing is ever recorded in it.
         self.recorder = recorder if recorder.strict or not strict else DefectRecorder(True)
-        self.strict = self.recorder.strict
         self.limit = limit
         self.source = b""
         self.root: Optional[Element] = None
@@ -406,12 +405,11 @@ class _Recorder:
 
 
 class _Ctx:
-    __slots__ = ("limit", "pdu_ns", "rec", "version")
+    __slots__ = ("limit", "rec", "version")
 
-    def __init__(self, rec: _Recorder, version: SchemaVersion, pdu_ns: str) -> None:
+    def __init__(self, rec: _Recorder, version: SchemaVersion) -> None:
         self.rec = rec
         self.version = version
-        self.pdu_ns = pdu_ns
         self.limit = rec.limit  # read for every element
 
 
@@ -1165,7 +1163,6 @@ def _read_foreign(
     level: int,
     version: SchemaVersion,
     cls: Type[PDU],
-    pdu_ns: str,
     local: str,
     values: Dict[str, Any],
 ) -> bool:
@@ -1181,7 +1178,7 @@ def _read_foreign(
     where = f"{cls.WIRE_NAME}/{local}"
     rec.defect("element-not-in-version", f"{where} in {version.name} (read as in {other.name})")
     rec.depth(level)
-    values[field] = read(_Ctx(rec, other, pdu_ns), elem, arg, level, where)
+    values[field] = read(_Ctx(rec, other), elem, arg, level, where)
     return True
 
 
@@ -1191,7 +1188,6 @@ def _unwrap_sender_identification(
     level: int,
     version: SchemaVersion,
     cls: Type[PDU],
-    pdu_ns: str,
     values: Dict[str, Any],
     extensions: List[Extension],
 ) -> bool:
@@ -1217,9 +1213,9 @@ def _unwrap_sender_identification(
         entry = plan.get(local) if local in ("VASPID", "VASID") else None
         if entry is not None and entry[2] not in values:
             _index, _spec, field, read, arg = entry
-            values[field] = read(_Ctx(rec, version, pdu_ns), child, arg, level + 1, where)
+            values[field] = read(_Ctx(rec, version), child, arg, level + 1, where)
         elif local not in ("VASPID", "VASID") or not _read_foreign(
-            rec, child, level + 1, version, cls, pdu_ns, local, values
+            rec, child, level + 1, version, cls, local, values
         ):
             rec.defect("unknown-element", where)
             name = f"{{{ns}}}{local}" if ns else local
@@ -1308,7 +1304,7 @@ def _decode_pdu(
     cls, wire, pdu_ns, version, found_defects, plan, tag_plan, aliases, required = setup
     for kind, detail in found_defects:
         rec.defect(kind, detail)
-    ctx = _Ctx(rec, version, pdu_ns)
+    ctx = _Ctx(rec, version)
     values: Dict[str, Any] = {}
     seen = set()
     extensions: List[Extension] = []
@@ -1360,10 +1356,10 @@ def _decode_pdu(
             local = target
         if entry is None and _is_mm7_namespace(ns, pdu_ns):
             if local == "SenderIdentification" and _unwrap_sender_identification(
-                rec, child, child_level, version, cls, pdu_ns, values, extensions
+                rec, child, child_level, version, cls, values, extensions
             ):
                 continue
-            if _read_foreign(rec, child, child_level, version, cls, pdu_ns, local, values):
+            if _read_foreign(rec, child, child_level, version, cls, local, values):
                 seen.add(local)
                 continue
         if entry is None or local in seen:

@@ -38,7 +38,6 @@ SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 
 #: Record class -> (element or attribute name -> field name), from ``_wire.NESTED``.
 _NESTED: Dict[type, Dict[str, str]] = {getattr(_pdu, name): names for name, names in NESTED.items()}
-_ADDRESS_NAMES = ADDRESS_ATTRIBUTES
 #: PDU fields that are not schema elements.
 _NOT_ELEMENTS = frozenset({"extensions", "fault_code", "fault_string"})
 
@@ -386,7 +385,7 @@ class _Writer:
             item_type = self.version.types[spec.type]
             text_type = item_type.text_type or "xs:string"
             _ADDRESS_ITEMS[key] = item_type, text_type
-        attrs = self.attributes(item_type, address, _ADDRESS_NAMES, f"{where}/{element}")
+        attrs = self.attributes(item_type, address, ADDRESS_ATTRIBUTES, f"{where}/{element}")
         text = _simple_text(
             address.value, text_type, self.version, self.validate, f"{where}/{element}"
         )
@@ -403,8 +402,9 @@ def _write_recipients(
     if not value and w.validate:
         raise EncodeError(f"{where}: Recipients needs at least one address")
     out = [f"<{name}>"]
+    names = _NESTED[Recipients]
     for spec in ct.children:  # To, Cc, Bcc in every version
-        addresses = getattr(value, spec.name.lower())
+        addresses = getattr(value, names[spec.name])
         if not addresses:
             continue
         item_type = w.version.types[spec.type]
@@ -618,11 +618,14 @@ def encode_envelope(message: Message, *, validate: bool = True, soap_prefix: str
     :data:`SOAP_PREFIXES`): namespace-aware peers do not care, but some Java
     stacks only read ``SOAP-ENV``.
 
-    Elements come in the schema order of ``message.version``; a field the
-    version lacks, or a missing mandatory element, raises :class:`EncodeError`.
-    ``validate=True`` also checks every simple value against its XSD type;
-    ``validate=False`` writes values as given (for passing decoded
-    non-standard values through). An RSErrorRsp / VASPErrorRsp with a
+    Elements come in the schema order of ``message.version``. ``validate=True``
+    makes a field the version lacks, a missing mandatory element or attribute,
+    an extension, or a simple value that does not match its XSD type an
+    :class:`EncodeError`. ``validate=False`` writes values as given (for passing
+    decoded non-standard values through): a missing mandatory element is left
+    out, an element of another version (read with an element-not-in-version
+    defect) goes after the version's own, extensions are written; a field no
+    version of the PDU has is still an :class:`EncodeError`. An RSErrorRsp / VASPErrorRsp with a
     ``fault_code`` becomes a SOAP Fault with the PDU in ``detail``.
     """
     if soap_prefix not in SOAP_PREFIXES:
