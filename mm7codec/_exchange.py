@@ -136,9 +136,7 @@ class TransportError(MM7Error):
         self.outcome: Outcome = outcome or (
             Outcome.UNKNOWN if request_sent else Outcome.NOT_DELIVERED
         )
-        self.retryable: bool = (
-            self.outcome is Outcome.NOT_DELIVERED if retryable is None else retryable
-        ) and self.outcome is Outcome.NOT_DELIVERED
+        self.retryable: bool = retryable is not False and self.outcome is Outcome.NOT_DELIVERED
 
 
 class HTTPError(MM7Error):
