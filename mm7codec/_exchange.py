@@ -79,12 +79,10 @@ __all__ = [
 
 _BODY_START = 200
 # Answers that say the server did not act and a later try may work: 408/425/429
-# are about timing by definition, 5xx is the server's trouble of the moment.
-_RETRYABLE_HTTP = frozenset({408, 425, 429})
-# Answers after which the request may have been acted on: a proxy's own 502/504
-# once it forwarded the request, and a bare 500 (an application that crashed may
-# have stored the message first). A Fault under 500 is an MM7 answer, not this.
-_UNKNOWN_HTTP = frozenset({500, 502, 504})
+# are about timing by definition, 503 says the service is not taking requests.
+_RETRYABLE_HTTP = frozenset({408, 425, 429, 503})
+# 5xx answers that say the server did not act on the request at all.
+_NOT_ACTED_5XX = frozenset({501, 503, 505})
 # SOAP 1.1 §6.2: a Fault goes under HTTP 500.
 FAULT_HTTP_STATUS = 500
 
@@ -144,11 +142,12 @@ class HTTPError(MM7Error):
 
     ``http_status``, ``body_start`` (the first bytes, for logs) and ``headers``
     describe the answer. ``outcome`` and ``retryable`` follow the status (see
-    :func:`http_outcome`): 5xx (but 500/502/504), 408, 425, 429 are
-    ``NOT_DELIVERED`` and retryable; other 4xx ``NOT_DELIVERED`` and not
-    retryable (401/403: "authentication refused, check auth="); 2xx answers
-    that are not MM7, a bare 500 (the application may have stored the
-    message before it failed) and a proxy's 502/504 are ``UNKNOWN``. The MM7
+    :func:`http_outcome`): 503, 408, 425, 429 are ``NOT_DELIVERED`` and
+    retryable; 501, 505 and other 3xx/4xx ``NOT_DELIVERED`` and not retryable
+    (401/403: "authentication refused, check auth="); 2xx answers that are not
+    MM7 and every other 5xx (a crashed application may have stored the
+    message first; a proxy's 502/504/524 came after forwarding it) are
+    ``UNKNOWN``. The MM7
     ``status_code`` is a best guess (4001 for 401, 4007 for 403, 4006 for
     503/429, else 3000) so a relay can pass the error on.
     """
@@ -194,11 +193,12 @@ class ResponseMismatchError(MM7Error):
 
 def http_outcome(http_status: int) -> Tuple[Outcome, bool]:
     """The outcome and retryability of an HTTP answer that is not MM7."""
-    if http_status in _UNKNOWN_HTTP or http_status < 300:
+    # Any other 5xx may come after the request was taken (a crashed application
+    # that stored it first, a proxy's 502/504/524 once it forwarded it), and a 2xx
+    # that is not MM7 says nothing about it: not known, so never resent blindly.
+    if http_status < 300 or (http_status >= 500 and http_status not in _NOT_ACTED_5XX):
         return Outcome.UNKNOWN, False
-    if http_status >= 500 or http_status in _RETRYABLE_HTTP:
-        return Outcome.NOT_DELIVERED, True
-    return Outcome.NOT_DELIVERED, False
+    return Outcome.NOT_DELIVERED, http_status in _RETRYABLE_HTTP
 
 
 def _status_for_http(http_status: int) -> int:
