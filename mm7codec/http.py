@@ -254,12 +254,13 @@ class Client(ClientBase):
                 return sock
             self._drop()
         try:
-            sock = socket.create_connection((self._host, self._port), _timeout(deadline))
+            sock = _connect(self._host, self._port, deadline)
             if self._https:
                 import ssl
 
                 context = self._context or ssl.create_default_context()
                 try:
+                    sock.settimeout(_timeout(deadline))  # the handshake within the deadline too
                     sock = context.wrap_socket(sock, server_hostname=self._host)
                 except BaseException:
                     sock.close()
@@ -332,6 +333,29 @@ class Client(ClientBase):
         if not (complete and reader.keep_alive):
             self._drop()
         return reader, complete
+
+
+def _connect(host: str, port: int, deadline: Deadline) -> socket.socket:
+    """A TCP connection, each address tried within what is left of the deadline.
+
+    (``socket.create_connection`` gives every address the whole timeout. The
+    name lookup itself cannot be bounded with the standard library.)
+    """
+    error: Optional[OSError] = None
+    for family, kind, proto, _name, address in socket.getaddrinfo(
+        host, port, 0, socket.SOCK_STREAM
+    ):
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(_timeout(deadline))
+            sock.connect(address)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+            if isinstance(exc, socket.timeout):
+                break  # the deadline is spent: no time for another address
+    raise error if error is not None else OSError(f"no address for {host}")
 
 
 def _timeout(deadline: Deadline) -> float:

@@ -1116,3 +1116,25 @@ def test_success_under_http_500_is_a_mismatch() -> None:
         send(server.url, submit_message(), timeout=10)
     assert info.value.http_status == 500 and info.value.outcome is Outcome.UNKNOWN
     assert info.value.reply.status is not None and info.value.reply.status.code == 1000
+
+
+def test_tls_handshake_that_never_ends_is_not_delivered_within_the_deadline() -> None:
+    # A listener that completes TCP (the kernel's backlog) but never speaks TLS.
+    import socket
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    try:
+        started = time.monotonic()
+        with pytest.raises(TransportError) as info:
+            send(f"https://127.0.0.1:{port}/mm7", submit_message(), timeout=1.0)
+        elapsed = time.monotonic() - started
+    finally:
+        listener.close()
+    error = info.value
+    assert error.outcome is Outcome.NOT_DELIVERED and not error.request_sent
+    assert error.port == port
+    assert elapsed < 3.0  # a hang guard: the handshake is inside the one deadline
