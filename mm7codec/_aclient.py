@@ -201,9 +201,13 @@ class AsyncClient(ClientBase):
                     return  # the peer spoke (or hung up) first: read it
                 sending: asyncio.Future[None] = asyncio.ensure_future(conn.send(chunk))
                 either: Tuple[asyncio.Future[Any], ...] = (sending, pending)
-                await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-                if not sending.done():
-                    sending.cancel()
+                try:
+                    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    # Also on a deadline or a cancel: no write may outlive the exchange.
+                    if not sending.done():
+                        sending.cancel()
+                if sending.cancelled():
                     return
                 sending.result()
             state.complete = True
