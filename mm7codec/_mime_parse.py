@@ -784,7 +784,9 @@ class MimeParser:
             s = self._hscan
             if s < pos:
                 s = pos
-            e = buf.find(b"\n\r\n", s)
+            # Bounded by the header limit: a blank line further on makes the block too
+            # long anyway, and an unbounded search is quadratic in a bare-LF body.
+            e = buf.find(b"\n\r\n", s, pos + self._max_header + 3)
             e2 = buf.find(b"\n\n", s, n if e < 0 else e + 2)
             if e2 >= 0 and (e < 0 or e2 < e):
                 block_end, body = e2 + 1, e2 + 2

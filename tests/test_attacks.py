@@ -35,6 +35,7 @@ from mm7codec import (
     decode_http,
     encode,
 )
+from mm7codec._mime import parse
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 NS = "http://www.3gpp.org/ftp/Specs/archive/23_series/23.140/schema/REL-6-MM7-1-4"
@@ -793,3 +794,15 @@ def test_strict_defect_before_the_limit_wins_every_way() -> None:
     assert _three_ways(body, MP, strict=True, limits=limits) == ("DecodeError", 2004, None)
     lenient = _three_ways(body, MP, limits=limits)
     assert lenient == ("LimitExceededError", 4004, "max_message_size")
+
+
+def test_bare_lf_body_with_many_parts_fed_whole_is_linear() -> None:
+    # Each header block's blank-line search used to run to the end of the buffer
+    # when the body had no CRLF at all: 40 MB of bare-LF parts took ~26 s whole
+    # (214 ms fed in 64 KiB chunks). A hang guard, far above the linear time.
+    part = b"--B\nContent-Type: text/plain\n\n" + b"x" * 40_000 + b"\n"
+    body = part * 990 + b"--B--\n"
+    start = time.perf_counter()
+    root = parse(body, 'multipart/mixed; boundary="B"')
+    assert time.perf_counter() - start < 5
+    assert len(root.parts) == 990 and root.parts[-1].size == 40_000
