@@ -119,7 +119,7 @@ def make_asgi_app(
             return
         if kind != "http":
             raise ValueError(f"unsupported ASGI scope type {kind!r}")
-        answer = await _answer(scope, receive, run, policy)
+        answer = await _answer(scope, receive, run, policy, release_on_cancel=awaited)
         await send(
             {
                 "type": "http.response.start",
@@ -176,6 +176,8 @@ async def _answer(
     receive: Receive,
     run: Callable[[Message], Awaitable[_Result]],
     policy: ReceiverPolicy,
+    *,
+    release_on_cancel: bool,
 ) -> Answer:
     headers = _headers(scope)
     refused = policy.check_source(_peer(scope), headers.get("x-forwarded-for"))
@@ -217,7 +219,14 @@ async def _answer(
             return pending.failed(exc, _log)
         return await asyncio.to_thread(pending.failed, exc, _log)
     except BaseException:
-        pending.abandon()  # cancelled: a resend must run the handler again
+        if release_on_cancel:
+            # An async handler stopped at the cancel: a resend must run it again.
+            # A sync one goes on in its thread and may still store the message, so
+            # its claim is left to the lease (resends meanwhile are told "busy").
+            if policy.dedupe is None:
+                pending.abandon()
+            else:
+                await asyncio.shield(asyncio.to_thread(pending.abandon))
         raise
     if policy.dedupe is None:
         return pending.result(result, _log)

@@ -436,6 +436,38 @@ def test_dedupe_answers_a_resend_without_the_handler_and_a_cancel_releases() -> 
     assert second.status == 200 and len(calls) == 2  # the claim was released
 
 
+def test_a_cancel_leaves_a_sync_handlers_claim_to_its_lease() -> None:
+    # A sync handler goes on in its thread after the cancel and may still store the
+    # message: a resend meanwhile is told "busy" (4006), never run a second time.
+    import threading
+
+    request = next(r for r in REQUESTS if r.name == "examples/deliver-mo-picture.http")
+    started, release = threading.Event(), threading.Event()
+    runs: List[str] = []
+
+    def slow(message: mm7.Message) -> None:
+        runs.append(message.transaction_id)
+        started.set()
+        release.wait(1)  # asyncio.run waits for this thread on its way out
+
+    app = make_asgi_app(slow, dedupe=True)
+
+    async def cancel_first() -> None:
+        task = asyncio.ensure_future(_acall(app, request.body, request.content_type))
+        while not started.is_set():
+            await asyncio.sleep(0.001)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    try:
+        asyncio.run(cancel_first())
+        resend = call(app, request.body, content_type=request.content_type)
+        assert resend.status == 503 and runs == [runs[0]]
+    finally:
+        release.set()
+
+
 def test_dedupe_failures_release_the_claim() -> None:
     request = _picture_body()
     runs: List[int] = []
