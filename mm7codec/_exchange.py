@@ -599,6 +599,15 @@ def interpret_reply(
             outcome=early,
         ) from exc
     if reply.is_fault:
+        # A refusal of a body the peer could not read carries no TransactionID of
+        # ours ("unknown", empty); one that names another request answers that one.
+        if reply.transaction_id not in (request.transaction_id, "unknown", ""):
+            raise ResponseMismatchError(
+                f"Fault carries TransactionID {reply.transaction_id!r}, "
+                f"the request {request.transaction_id!r}",
+                reply=reply,
+                http_status=http_status,
+            )
         return reply
     if not isinstance(reply.pdu, RESPONSE_FOR.get(type(request.pdu), ())):
         raise ResponseMismatchError(

@@ -202,6 +202,7 @@ def test_answers_that_do_not_answer_this_request() -> None:
         (200, deliver("tx-s").response(), "answered by DeliverRsp"),
         (500, request.response(1000, message_id="m1"), "under HTTP 500"),
         (302, request.response(1000, message_id="m1"), "under HTTP 302"),
+        (500, submit("other").error_response(4006), "Fault carries TransactionID"),
     ]
     for http_status, answer, text in cases:
         body, headers = wire(answer)
@@ -213,6 +214,14 @@ def test_answers_that_do_not_answer_this_request() -> None:
         assert classify(error) is Outcome.UNKNOWN and not is_retryable(error)
         assert error.reply.transaction_id == answer.transaction_id
         assert error.http_status == http_status
+
+
+def test_a_fault_that_could_not_name_the_request_is_its_answer() -> None:
+    request = submit()
+    for transaction_id in ("tx-s", "unknown", ""):
+        fault = request.error_response(4004).replace(transaction_id=transaction_id)
+        body, headers = wire(fault)
+        assert interpret_reply(500, headers, body, request).is_fault
 
 
 def test_classify_other_exceptions() -> None:
