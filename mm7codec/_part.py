@@ -133,7 +133,10 @@ class _PathBody(_Body):
 
     def read(self) -> _Bytes:
         with self.open() as f:
-            return f.read()
+            try:
+                return f.read()
+            except OSError as exc:
+                raise self._unreadable(exc) from exc
 
     def iter_chunks(self, size: int = _CHUNK) -> Iterator[_Bytes]:
         with self.open() as f:
