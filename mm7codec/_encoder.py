@@ -132,6 +132,23 @@ def encode(
             for numbers).
         ValueError: ``profile`` names no known profile.
     """
+    return encode_with(
+        message, version=version, mm7_version=mm7_version, validate=validate, profile=profile
+    )
+
+
+def encode_with(
+    message: Message,
+    *,
+    version: Union[SchemaVersion, str, None] = None,
+    mm7_version: Optional[str] = None,
+    validate: bool = True,
+    profile: Union[Profile, str, None] = None,
+    echo_transaction_id: bool = False,
+) -> EncodedMessage:
+    """:func:`encode` with the internal options: ``echo_transaction_id`` writes the
+    TransactionID as it is, unchecked against its schema type (a receiver's
+    answer echoes the peer's correlator; see ``encode_envelope``)."""
     chosen: Optional[Profile] = None
     if profile is not None:
         from .profiles import MediaLayout, get_profile  # here: a plain encode never needs it
@@ -145,12 +162,16 @@ def encode(
     prefix = "env" if chosen is None else chosen.soap_prefix
     content = message.content
     if content is None:
-        envelope = encode_envelope(message, validate=validate, soap_prefix=prefix)
+        envelope = encode_envelope(
+            message, validate=validate, soap_prefix=prefix, echo_transaction_id=echo_transaction_id
+        )
         return _with_profile(EncodedMessage(message, envelope, None), chosen)
     members = [content]
     if chosen is not None and chosen.media_layout is MediaLayout.SIBLINGS:
         message, members = _as_siblings(message, content)
-    envelope = encode_envelope(message, validate=validate, soap_prefix=prefix)
+    envelope = encode_envelope(
+        message, validate=validate, soap_prefix=prefix, echo_transaction_id=echo_transaction_id
+    )
     soap_id = _soap_content_id(members)
     binary = chosen is not None and chosen.soap_transfer_encoding == "binary"
     soap = Part.bytes(

@@ -17,7 +17,7 @@ import re
 import time
 
 from ._decoder import Decoder, decode
-from ._encoder import encode
+from ._encoder import encode, encode_with
 from ._errors import DecodeError, EncodeError, LimitExceededError, MM7Error, StatusError
 from ._limits import Limits
 from ._message import Message
@@ -798,15 +798,10 @@ def encode_answer(reply: Message, http_status: int, profile: Optional[Profile] =
     Raises:
         EncodeError: the answer does not encode.
     """
-    try:
-        encoded = encode(reply)
-    except EncodeError:
-        # REL-5-MM7-1-0/1-1 type TransactionID xs:NMTOKEN, which the lenient decoder
-        # does not enforce; the answer must still echo it, the correlator, or the
-        # peer resends forever. So: everything else validated (this raises if not),
-        # then the peer's own value written back as it came.
-        encode(reply.replace(transaction_id="tx"))
-        encoded = encode(reply, validate=False)
+    # REL-5-MM7-1-0/1-1 type TransactionID xs:NMTOKEN, which the lenient decoder
+    # does not enforce; the answer must still echo it, the correlator, or the
+    # peer resends forever: written as it came, everything else validated.
+    encoded = encode_with(reply, echo_transaction_id=True)
     body = encoded.body
     if profile is None:
         headers = [(n, v) for n, v in encoded.headers if n.lower() != "soapaction"]

@@ -611,7 +611,13 @@ _HEAD = (
 SOAP_PREFIXES = frozenset({"env", "soap", "soapenv", "SOAP-ENV", "S"})
 
 
-def encode_envelope(message: Message, *, validate: bool = True, soap_prefix: str = "env") -> bytes:
+def encode_envelope(
+    message: Message,
+    *,
+    validate: bool = True,
+    soap_prefix: str = "env",
+    echo_transaction_id: bool = False,
+) -> bytes:
     """The SOAP envelope for ``message`` as UTF-8 bytes.
 
     ``soap_prefix`` names the SOAP namespace's prefix (one of
@@ -627,6 +633,11 @@ def encode_envelope(message: Message, *, validate: bool = True, soap_prefix: str
     defect) goes after the version's own, extensions are written; a field no
     version of the PDU has is still an :class:`EncodeError`. An RSErrorRsp / VASPErrorRsp with a
     ``fault_code`` becomes a SOAP Fault with the PDU in ``detail``.
+
+    ``echo_transaction_id`` writes the TransactionID as it is (escaped; only
+    characters XML cannot carry are refused), not checked against its schema
+    type: an answer echoes the peer's correlator even where REL-5-MM7-1-0/1-1
+    (xs:NMTOKEN) would refuse it, everything else still as ``validate`` says.
     """
     if soap_prefix not in SOAP_PREFIXES:
         raise EncodeError(f"SOAP prefix {soap_prefix!r} is not one of {sorted(SOAP_PREFIXES)}")
@@ -636,11 +647,12 @@ def encode_envelope(message: Message, *, validate: bool = True, soap_prefix: str
     if not isinstance(transaction_id, str):
         raise EncodeError("TransactionID must be text")
     check_chars(transaction_id, "TransactionID")
-    if validate and transaction_id != transaction_id.strip(" \t\r\n"):
+    check_tx = validate and not echo_transaction_id
+    if check_tx and transaction_id != transaction_id.strip(" \t\r\n"):
         # The decoder strips it (spec examples pad it), so it could not round-trip.
         raise EncodeError(f"TransactionID {transaction_id!r} has surrounding whitespace")
     tx_text = _simple_text(
-        transaction_id, version.transaction_id_type, version, validate, "TransactionID"
+        transaction_id, version.transaction_id_type, version, check_tx, "TransactionID"
     )
     out = w.out
     out.append(_HEAD.format(p=soap_prefix, soap=SOAP_NS, ns=version.namespace, tx=tx_text))
