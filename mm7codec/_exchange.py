@@ -20,7 +20,7 @@ from ._decoder import Decoder, decode
 from ._encoder import encode, encode_with
 from ._errors import DecodeError, EncodeError, LimitExceededError, MM7Error, StatusError
 from ._limits import Limits
-from ._message import Message
+from ._message import Message, answer_mm7_version
 from ._pdu import RESPONSE_FOR, Request, RSErrorRsp, Status, VASPErrorRsp
 from ._status import StatusCode
 from ._versions import LATEST, get_version
@@ -1012,24 +1012,19 @@ class ReceiverPolicy:
         transaction_id = tx.group(1).decode("latin-1") if tx is not None else "unknown"
         code = status_code(error.status_code)
         pdu = self.error_cls(status=Status.error(code, _safe_text(error.message)))
-        mm7_version = None
-        if self.profile is not None and version.name == self.profile.version:
-            mm7_version = self.profile.mm7_version
-        reply = Message(pdu, transaction_id, version, mm7_version)
+        reply = Message(
+            pdu, transaction_id, version, answer_mm7_version(version, None, self.profile)
+        )
         return _fault_answer(reply, self.error_cls, None, http_status, self.profile)
 
     def _answer_basis(self, message: Message) -> Message:
         """The request answers are built from: ``message``, or, when its MM7Version is
         one its schema does not list (a Java library's 6.7.0) and the profile speaks
         that schema, ``message`` carrying the profile's MM7Version."""
-        profile = self.profile
-        if (
-            profile is None
-            or message.version.name != profile.version
-            or message.mm7_version in message.version.mm7_versions
-        ):
-            return message
-        return message.replace(mm7_version=profile.mm7_version)
+        wanted = answer_mm7_version(message.version, message.mm7_version, self.profile)
+        if wanted is None or wanted == message.mm7_version:
+            return message  # listed, or left to Message.response's own fallback
+        return message.replace(mm7_version=wanted)
 
     def prepare(self, message: Message, log: Optional[Log] = None) -> Union[Answer, Pending]:
         """Before the handler: an Answer when it must not run, else a :class:`Pending`.

@@ -29,10 +29,29 @@ if TYPE_CHECKING:
 
     from ._errors import Defect
     from ._part import Part
+    from .profiles import Profile
 else:
     from ._record import field, record
 
 __all__ = ["Message"]
+
+
+def answer_mm7_version(
+    version: SchemaVersion, written: Optional[str], profile: Optional[Profile] = None
+) -> Optional[str]:
+    """The MM7Version an answer in ``version`` carries, given the one the request wrote.
+
+    ``written`` when the schema lists it; else (6.7.0 from a Java library,
+    5.2.0 from old MMSCs, or None for a request not decoded) the profile's
+    MM7Version when the profile speaks this schema; else None, which Message
+    turns into the schema's own wire value. An answer must encode, and peers
+    read the namespace, not this field, to parse it.
+    """
+    if written in version.mm7_versions:
+        return written
+    if profile is not None and version.name == profile.version:
+        return profile.mm7_version
+    return None
 
 
 #: Content-ID given to content that has none (and no href names one).
@@ -194,7 +213,12 @@ class Message:
             pdu = response_cls(status=status, **fields)
         except TypeError as exc:
             raise EncodeError(f"{response_cls.__name__}: {exc}") from None
-        return Message(pdu, self.transaction_id, self.version, self._answer_mm7_version())
+        return Message(
+            pdu,
+            self.transaction_id,
+            self.version,
+            answer_mm7_version(self.version, self.mm7_version),
+        )
 
     def error_response(
         self,
@@ -217,15 +241,12 @@ class Message:
         from_vasp = not isinstance(self.pdu, Request) or type(self.pdu).FROM_VASP
         cls = RSErrorRsp if from_vasp else VASPErrorRsp
         pdu = cls(status=Status(code, text if text is not None else code.default_text, details))
-        return Message(pdu, self.transaction_id, self.version, self._answer_mm7_version())
-
-    def _answer_mm7_version(self) -> Optional[str]:
-        # The request's MM7Version when its schema lists it; otherwise (6.7.0 from
-        # a Java library, 5.2.0 from old MMSCs) None, which Message turns into the
-        # schema's own wire value: an answer must encode, and peers read the
-        # namespace, not this field, to parse it.
-        version = self.mm7_version
-        return version if version in self.version.mm7_versions else None
+        return Message(
+            pdu,
+            self.transaction_id,
+            self.version,
+            answer_mm7_version(self.version, self.mm7_version),
+        )
 
     def replace(self, **changes: Any) -> Message:
         """A copy with some attributes changed."""

@@ -12,7 +12,9 @@ from test_xsd_matrix import Validators, validation_errors
 
 import mm7codec as mm7
 from mm7codec._encoder import encode_with
-from mm7codec._exchange import encode_answer
+from mm7codec._exchange import Answer, Pending, ReceiverPolicy, encode_answer
+from mm7codec._message import answer_mm7_version
+from mm7codec.profiles import get_profile
 
 #: TransactionIDs a lenient decoder takes that xs:NMTOKEN refuses: a space, markup
 #: characters that must be escaped, non-ASCII, and an entity-looking text.
@@ -73,3 +75,60 @@ def test_echo_is_only_the_transaction_id_option() -> None:
     # A valid ID is written the same either way.
     plain = reply.replace(transaction_id="tx-1")
     assert encode_with(plain, echo_transaction_id=True).body == mm7.encode(plain).body
+
+
+# --- the MM7Version an answer carries ---------------------------------------------------------
+
+OLD_ACCOUNT = get_profile("sinch").replace(mm7_version="6.4.0")  # a peer set up on 6.4.0
+
+
+def test_answer_mm7_version_keeps_a_listed_one_else_the_profiles_else_none() -> None:
+    rel14 = mm7.get_version("REL-6-MM7-1-4")
+    rel12 = mm7.get_version("REL-5-MM7-1-2")
+    assert answer_mm7_version(rel14, "6.3.0") == "6.3.0"
+    assert answer_mm7_version(rel14, "6.3.0", OLD_ACCOUNT) == "6.3.0"  # the request's wins
+    assert answer_mm7_version(rel14, "6.7.0") is None
+    assert answer_mm7_version(rel14, "6.7.0", OLD_ACCOUNT) == "6.4.0"
+    assert answer_mm7_version(rel14, None, OLD_ACCOUNT) == "6.4.0"
+    assert answer_mm7_version(rel12, "6.7.0", OLD_ACCOUNT) is None  # another schema
+    assert answer_mm7_version(rel12, None) is None
+
+
+def _unlisted(version: str, written: str = "6.7.0") -> mm7.Message:
+    message = delivery("tx-v", version)
+    body = mm7.encode(message).body.replace(
+        f">{message.mm7_version}<".encode(), f">{written}<".encode(), 1
+    )
+    decoded = mm7.decode(body, "text/xml")
+    assert decoded.mm7_version == written
+    return decoded
+
+
+def _wire_mm7_version(answer: Answer) -> str:
+    decoded = mm7.decode(answer.body, dict(answer.headers)["Content-Type"])
+    return decoded.mm7_version
+
+
+def test_every_answer_path_picks_the_mm7_version_the_same_way() -> None:
+    request = _unlisted("REL-6-MM7-1-4")
+    # No profile: the schema's own value, whichever path answers.
+    assert request.response().mm7_version == "6.8.0"
+    assert request.error_response(3000).mm7_version == "6.8.0"
+    plain = ReceiverPolicy().prepare(request)
+    assert isinstance(plain, Pending)
+    assert _wire_mm7_version(plain.result(None)) == "6.8.0"
+    # A profile on the same schema: its MM7Version on success, Fault and refusal alike.
+    policy = ReceiverPolicy(profile=OLD_ACCOUNT)
+    pending = policy.prepare(request)
+    assert isinstance(pending, Pending)
+    assert _wire_mm7_version(pending.result(None)) == "6.4.0"
+    assert _wire_mm7_version(pending.failed(RuntimeError("x"))) == "6.4.0"
+    head = b"<x:TransactionID>tx-r</x:TransactionID>"  # no schema to read: the profile's
+    assert _wire_mm7_version(policy.refusal(500, mm7.MM7Error("cut"), head)) == "6.4.0"
+    # A request in another schema keeps that schema's own value under the profile.
+    other = ReceiverPolicy(profile=OLD_ACCOUNT).prepare(_unlisted("REL-6-MM7-1-2"))
+    assert isinstance(other, Pending)
+    assert _wire_mm7_version(other.result(None)) == "6.5.0"  # REL-6-MM7-1-2's own
+    ns = mm7.get_version("REL-6-MM7-1-0").namespace.encode()
+    refused = policy.refusal(500, mm7.MM7Error("cut"), ns)
+    assert _wire_mm7_version(refused) == "6.3.0"
