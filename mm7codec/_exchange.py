@@ -294,12 +294,13 @@ def request_headers(
     host: str,
     authorization: Optional[str] = None,
     extra: Iterable[Tuple[str, str]] = (),
+    length: Optional[int] = None,
 ) -> List[Tuple[str, str]]:
     """The header fields of the POST carrying ``encoded``.
 
     Caller headers (``extra``) replace ours by name (a peer may want SOAPAction
     set to its namespace); Host and Content-Length are always ours, the length
-    from the encoder's plan.
+    from the encoder's plan unless ``length`` is given (the simulator's cut body).
     """
     own = {"content-length", "host"}
     extra = [(n, v) for n, v in extra if n.lower() not in own]
@@ -309,7 +310,7 @@ def request_headers(
     if authorization is not None and "authorization" not in names:
         merged.append(("Authorization", authorization))
     merged.extend(extra)
-    merged.append(("Content-Length", str(encoded.content_length)))
+    merged.append(("Content-Length", str(encoded.content_length if length is None else length)))
     return merged
 
 
@@ -723,13 +724,18 @@ class ClientBase:
             EncodeError: the message does not encode (nothing is sent).
         """
         encoded = encode(message, version=self.version, profile=self.profile)
+        return self._head(encoded), encoded
+
+    def _head(self, encoded: EncodedMessage, length: Optional[int] = None) -> bytes:
+        """The request line and headers for ``encoded`` (``length``: see request_headers)."""
         headers = request_headers(
             encoded,
             host=self._host_header,
             authorization=self._authorization,
             extra=self._extra_headers,
+            length=length,
         )
-        return request_head(self._target, headers), encoded
+        return request_head(self._target, headers)
 
     def _transport_failure(self, stage: str, error: BaseException) -> TransportError:
         return transport_failure(

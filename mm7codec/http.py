@@ -203,12 +203,17 @@ class Client(ClientBase):
     def exchange(self, message: Message) -> Exchange:
         """Like :meth:`send`, with the HTTP status, headers and elapsed time kept."""
         head, encoded = self._request(message)
+        return self._exchange(message, head, encoded.iter_body())
+
+    def _exchange(self, message: Message, head: bytes, body: Iterable[bytes]) -> Exchange:
+        """The exchange of a request already written as ``head`` and ``body``
+        (``mm7codec.testing`` shapes the body to inject its faults)."""
         if self.rate_limit is not None:
             self.rate_limit.acquire()  # outside the lock: other threads keep sending
         with self._lock:
             started = time.monotonic()
             deadline = Deadline(self.timeout)
-            reader, complete = self._round_trip(head, encoded.iter_body(), deadline)
+            reader, complete = self._round_trip(head, body, deadline)
             elapsed = time.monotonic() - started
         reply = interpret_reply(
             reader.status,

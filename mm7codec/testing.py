@@ -31,7 +31,6 @@ from __future__ import annotations
 import collections
 import itertools
 import queue
-import socket
 import socketserver
 import ssl
 import sys
@@ -43,6 +42,7 @@ from typing import (
     Any,
     Deque,
     Iterable,
+    Iterator,
     List,
     NamedTuple,
     Optional,
@@ -52,17 +52,7 @@ from typing import (
 )
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from ._encoder import encode
 from ._errors import MM7Error
-from ._exchange import (
-    Deadline,
-    ReplyReader,
-    basic_auth_header,
-    interpret_reply,
-    request_head,
-    request_headers,
-    transport_failure,
-)
 from ._limits import Limits
 from ._message import Message
 from ._pdu import RESPONSE_FOR, DeliverReq, DeliveryReportReq, ReadReplyReq, SubmitReq
@@ -433,17 +423,15 @@ class GatewaySimulator(_Service):
         if expected is None:
             raise ValueError(f"{message.pdu.WIRE_NAME} is not a request")
         shaped = fault if fault is not None and fault.kind != "duplicate" else None
+        if shaped is not None and urllib.parse.urlsplit(receiver_url).scheme != "http":
+            raise ValueError(f"faults are injected over http:// only, not {receiver_url!r}")
         attempts: List[Attempt] = []
         with Client(receiver_url, auth=auth, timeout=timeout) as client:
             for number in range(1, max_attempts + 1):
                 if number > 1 and self._stopping.wait(retry_delay):
                     break
-                if number == 1 and shaped is not None:
-                    attempt = self._raw_attempt(
-                        receiver_url, auth, message, expected, timeout, shaped
-                    )
-                else:
-                    attempt = self._attempt(client, number, message, expected, timeout)
+                first = shaped if number == 1 else None
+                attempt = self._attempt(client, number, message, expected, timeout, first)
                 attempts.append(attempt)
                 if attempt.ok:
                     break
@@ -453,24 +441,58 @@ class GatewaySimulator(_Service):
                     attempts.append(self._attempt(client, number, message, expected, timeout))
         return DeliveryResult(tuple(attempts))
 
-    @classmethod
     def _attempt(
-        cls, client: Client, number: int, message: Message, expected: type, timeout: float
+        self,
+        client: Client,
+        number: int,
+        message: Message,
+        expected: type,
+        timeout: float,
+        fault: Optional[Fault] = None,
     ) -> Attempt:
+        """One try through ``client``'s own round trip; with ``fault``, its body shaped."""
         started = time.monotonic()
         try:
-            exchange = client.exchange(message)
+            if fault is None:
+                exchange = client.exchange(message)
+            else:
+                head, body = self._shaped_request(client, message, fault)
+                exchange = client._exchange(message, head, body)
         except ResponseMismatchError as exc:
             # MM7 that does not answer this request: judged below like any answer.
             exchange = Exchange(exc.http_status, (), exc.reply, time.monotonic() - started)
+        except _Hangup as exc:
+            # The client dropped the connection when the body stopped: nothing went whole.
+            error = client._transport_failure("send", ConnectionAbortedError(str(exc)))
+            elapsed = time.monotonic() - started
+            return Attempt(number, None, None, error, elapsed, False, str(error))
         except MM7Error as exc:
             elapsed = time.monotonic() - started
             status = getattr(exc, "http_status", None)
             return Attempt(number, status, None, exc, elapsed, False, str(exc))
         elapsed = time.monotonic() - started
-        return cls._judge(
+        return self._judge(
             number, exchange.http_status, exchange.message, message, expected, elapsed, timeout
         )
+
+    def _shaped_request(
+        self, client: Client, message: Message, fault: Fault
+    ) -> Tuple[bytes, Iterable[bytes]]:
+        """The request head and body ``fault`` makes of ``message``.
+
+        Raises:
+            ValueError: a cut or drop at or past the body's end.
+        """
+        head, encoded = client._request(message)
+        body = encoded.body
+        if fault.kind in ("cut", "drop") and fault.offset >= len(body):
+            raise ValueError(f"{fault} does not cut a {len(body)}-byte body")
+        if fault.kind == "cut":
+            # What a proxy forwards when its client stopped short: a matching length.
+            return client._head(encoded, length=fault.offset), [body[: fault.offset]]
+        if fault.kind == "drop":
+            return head, _dropped(body, fault.offset)
+        return head, _trickled(body, fault.chunk, fault.interval, self._stopping)
 
     @staticmethod
     def _judge(
@@ -498,74 +520,22 @@ class GatewaySimulator(_Service):
             reason = ""
         return Attempt(number, http_status, reply, None, elapsed, not reason, reason)
 
-    def _raw_attempt(
-        self,
-        url: str,
-        auth: Optional[Auth],
-        message: Message,
-        expected: type,
-        timeout: float,
-        fault: Fault,
-    ) -> Attempt:
-        """Attempt 1 written by hand over a socket, shaped by ``fault``."""
-        parts = urllib.parse.urlsplit(url)
-        if parts.scheme != "http" or not parts.hostname:
-            raise ValueError(f"faults are injected over http:// only, not {url!r}")
-        host, port = parts.hostname, parts.port or 80
-        encoded = encode(message)
-        body = encoded.body
-        if fault.kind in ("cut", "drop") and fault.offset >= len(body):
-            raise ValueError(f"{fault} does not cut a {len(body)}-byte body")
-        authorization = None if auth is None else basic_auth_header(*auth)
-        headers = request_headers(encoded, host=parts.netloc, authorization=authorization)
-        if fault.kind == "cut":
-            # What a proxy forwards when its client stopped short: a matching length.
-            body = body[: fault.offset]
-            headers = [(n, str(len(body)) if n == "Content-Length" else v) for n, v in headers]
-        headers.append(("Connection", "close"))
-        target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
-        head = request_head(target, headers)
-        deadline = Deadline(timeout)
-        started = time.monotonic()
-        stage = "connect"
-        reader = ReplyReader()
-        try:
-            with socket.create_connection((host, port), timeout=timeout) as sock:
-                stage = "send"
-                sock.sendall(head)
-                if fault.kind == "drop":
-                    sock.sendall(body[: fault.offset])
-                    raise ConnectionAbortedError(
-                        f"dropped by the simulator after {fault.offset} of {len(body)} bytes"
-                    )
-                step = fault.chunk if fault.kind == "slow" else max(1, len(body))
-                for start in range(0, len(body), step):
-                    if start and self._stopping.wait(fault.interval):
-                        raise ConnectionAbortedError("the simulator was stopped")
-                    if deadline.expired:
-                        raise socket.timeout("deadline passed")
-                    sock.settimeout(max(deadline.remaining(), 1e-3))
-                    sock.sendall(body[start : start + step])
-                stage = "wait"
-                while not reader.complete:
-                    sock.settimeout(max(deadline.remaining(), 1e-3))
-                    data = sock.recv(1 << 16)
-                    if not data:
-                        reader.eof()
-                        break
-                    stage = "read"
-                    reader.feed(data)
-                if not reader.complete:
-                    raise ConnectionError("answer cut short" if reader.started else "no answer")
-            reply = interpret_reply(reader.status, reader.headers, reader.body, message)
-        except OSError as exc:
-            error: MM7Error = transport_failure(stage, exc, host=host, port=port, timeout=timeout)
-            elapsed = time.monotonic() - started
-            return Attempt(1, None, None, error, elapsed, False, str(error))
-        except ResponseMismatchError as exc:
-            reply = exc.reply
-        except MM7Error as exc:
-            elapsed = time.monotonic() - started
-            return Attempt(1, reader.status or None, None, exc, elapsed, False, str(exc))
-        elapsed = time.monotonic() - started
-        return self._judge(1, reader.status, reply, message, expected, elapsed, timeout)
+
+class _Hangup(Exception):
+    """A shaped body stops here: the client drops the connection (not an OSError,
+    which the round trip would take for the peer's doing and wait for an answer)."""
+
+
+def _dropped(body: bytes, offset: int) -> Iterator[bytes]:
+    yield body[:offset]
+    raise _Hangup(f"dropped by the simulator after {offset} of {len(body)} bytes")
+
+
+def _trickled(
+    body: bytes, chunk: int, interval: float, stopping: threading.Event
+) -> Iterator[bytes]:
+    # The client's deadline bounds the whole exchange, waits included.
+    for start in range(0, len(body), chunk):
+        if start and stopping.wait(interval):
+            raise _Hangup("the simulator was stopped")
+        yield body[start : start + chunk]

@@ -49,7 +49,7 @@ DOCUMENTED = {
     ("testing.py", "Fault.slow"): "`mm7codec.testing` simulators",
     ("testing.py", "_at_least"): "`mm7codec.testing` simulators",
     ("testing.py", "GatewaySimulator.deliver"): "`mm7codec.testing` simulators",
-    ("testing.py", "GatewaySimulator._raw_attempt"): "`mm7codec.testing` simulators",
+    ("testing.py", "GatewaySimulator._shaped_request"): "`mm7codec.testing` simulators",
 }
 INTERNAL = {
     ("_exchange.py", "transport_failure"): "a stage name from the shells, never user input",

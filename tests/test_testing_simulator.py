@@ -457,3 +457,31 @@ def test_a_shaped_attempt_not_answered_by_the_deadline_fails(sim: GatewaySimulat
     [attempt] = result.attempts
     assert isinstance(attempt.error, TransportError) and "deadline" in attempt.reason
     assert attempt.error.request_sent
+
+
+def test_a_shaped_attempt_is_the_clients_request_but_for_its_fault(
+    sim: GatewaySimulator,
+) -> None:
+    # The shaped attempt goes through the Client's own round trip: the same head
+    # as the whole resend (Host, auth, type, SOAPAction), only the cut's length differs.
+    heads: List[dict] = []  # type: ignore[type-arg]
+    inner = make_wsgi_app(lambda m: None, auth=AUTH)
+
+    def app(environ, start_response) -> Iterable[bytes]:  # type: ignore[no-untyped-def]
+        heads.append({k: v for k, v in environ.items() if k.startswith(("HTTP_", "CONTENT_"))})
+        return inner(environ, start_response)
+
+    message = long_message("tx-head")
+    offset = len(mm7.encode(message).body) // 3
+    with ServerThread(app) as receiver:
+        url = receiver.url.replace("127.0.0.1", "user:pass@127.0.0.1")  # userinfo: not the Host
+        result = sim.deliver(url, message, fault=testing.Fault.cut(offset), retry_delay=RETRY)
+    assert [a.http_status for a in result.attempts] == [500, 200] and result.delivered
+    cut, whole = heads
+    assert cut["CONTENT_LENGTH"] == str(offset)
+    assert whole["CONTENT_LENGTH"] == str(len(mm7.encode(message).body))
+    for head in (cut, whole):
+        del head["CONTENT_LENGTH"]
+        head["CONTENT_TYPE"] = head["CONTENT_TYPE"].split("; boundary=")[0]  # drawn anew
+    assert cut == whole
+    assert cut["HTTP_HOST"] == receiver.url.split("/")[2]
