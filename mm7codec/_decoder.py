@@ -405,7 +405,8 @@ def _holder(others: List[Part], named: Callable[[Part], bool]) -> Optional[Part]
     """The part of ``others`` that is or contains the part ``named`` picks (a part
     inside a multipart is never taken alone: its siblings would be lost)."""
     for part in others:
-        if any(named(p) for p in part.walk()):
+        # The part itself first: the usual href names a part at the top.
+        if named(part) or any(named(p) for p in part.walk()):
             return part
     return None
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+    from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 else:
     # The module behind collections.abc, already loaded by collections (and
     # so by enum): importing collections.abc itself would add a module.
@@ -375,6 +375,10 @@ class ContentType:
     def __setattr__(self, name: str, value: object) -> None:
         # Immutable, so parsed instances can be shared (see _CT_CACHE).
         raise AttributeError("ContentType is immutable")
+
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
+        # Pickled by value: the default slot-by-slot restore would go through __setattr__.
+        return (ContentType._make, (self.type, self.subtype, self._items))
 
     @property
     def mime_type(self) -> str:

@@ -61,7 +61,7 @@ part's header block).
 from __future__ import annotations
 
 from ._errors import DecodeError, DefectRecorder, LimitExceededError
-from ._headers import ContentType, parse_content_type, parse_header_block
+from ._headers import ContentType, normalize_content_id, parse_content_type, parse_header_block
 from ._limits import Limits, MessageBudget
 from ._part import Part, PartInfo, SinkFactory, _Body, _BytesBody, _DefaultSink, _FileSink, _Sink
 from ._transfer import IDENTITY, lookup
@@ -104,17 +104,18 @@ _TEXT_PLAIN = ContentType("text", "plain")
 _MESSAGE_RFC822 = ContentType("message", "rfc822")
 _new_part = Part._parsed
 _CT_NAME_LENGTHS = frozenset(
-    map(len, ("content-type", "content-transfer-encoding", "transfer-encoding"))
+    map(len, ("content-type", "content-transfer-encoding", "transfer-encoding", "content-id"))
 )
 
 
 class _Level:
     """One open multipart."""
 
-    __slots__ = ("children", "ct", "delim", "digest", "headers", "needle", "preamble")
+    __slots__ = ("children", "cid", "ct", "delim", "digest", "headers", "needle", "preamble")
 
     def __init__(self, block: _Block, ct: ContentType) -> None:
         self.headers = block.headers
+        self.cid = block.cid
         self.ct = ct
         self.delim = block.delim
         self.needle = block.needle
@@ -142,6 +143,7 @@ class _Block:
         "bad",
         "bare_lf",
         "boundary",
+        "cid",
         "coding",
         "ct",
         "ct_ok",
@@ -157,7 +159,9 @@ class _Block:
         self.headers = headers
         self.bad = bad
         self.bare_lf = bare_lf
-        self.raw_ct, self.raw_cte, self.transfer = _entity_headers(headers)
+        self.raw_ct, self.raw_cte, self.transfer, raw_cid = _entity_headers(headers)
+        # Normalised once per block: the decoder matches parts by it.
+        self.cid = normalize_content_id(raw_cid)
         # Read as a part outside a digest (where the default type differs).
         self.ct, self.ct_ok = parse_content_type(self.raw_ct)
         self.coding = lookup(self.raw_cte)
@@ -172,13 +176,15 @@ class _Block:
 
 def _entity_headers(
     headers: Headers,
-) -> Tuple[Optional[str], Optional[str], Optional[str]]:
-    """The first Content-Type, the first Content-Transfer-Encoding and any Transfer-Encoding."""
+) -> Tuple[Optional[str], Optional[str], Optional[str], Optional[str]]:
+    """The first Content-Type, the first Content-Transfer-Encoding, any Transfer-Encoding
+    and the first Content-ID."""
     raw_ct: Optional[str] = None
     raw_cte: Optional[str] = None
     transfer: Optional[str] = None
+    raw_cid: Optional[str] = None
     for name, value in headers:
-        # Only names of these three lengths can matter (12, 25, 17).
+        # Only names of these four lengths can matter (12, 25, 17, 10).
         if len(name) not in _CT_NAME_LENGTHS:
             continue
         lname = name.lower()
@@ -190,7 +196,9 @@ def _entity_headers(
                 raw_cte = value
         elif lname == "transfer-encoding":
             transfer = value
-    return raw_ct, raw_cte, transfer
+        elif lname == "content-id" and raw_cid is None:
+            raw_cid = value
+    return raw_ct, raw_cte, transfer, raw_cid
 
 
 _BLOCKS: Dict[bytes, _Block] = {}
@@ -268,10 +276,11 @@ class _Collector:
 class _Leaf:
     """The leaf whose body is being read: its headers, transfer encoding and decoder."""
 
-    __slots__ = ("coding", "ct", "headers", "out")
+    __slots__ = ("cid", "coding", "ct", "headers", "out")
 
-    def __init__(self, headers: Headers, ct: ContentType, coding: Transfer) -> None:
-        self.headers = headers
+    def __init__(self, block: _Block, ct: ContentType, coding: Transfer) -> None:
+        self.headers = block.headers
+        self.cid = block.cid
         self.ct = ct
         self.coding = coding
         # The sink behind its decoder, made when the first bytes arrive: a body
@@ -279,7 +288,7 @@ class _Leaf:
         self.out: Optional[Decoding] = None
 
 
-_NO_LEAF = _Leaf((), _TEXT_PLAIN, IDENTITY)
+_NO_LEAF = _Leaf(_Block(()), _TEXT_PLAIN, IDENTITY)
 
 
 class MimeParser:
@@ -472,7 +481,7 @@ class MimeParser:
             self._defect("unknown-transfer-encoding", f"{cte!r} kept as raw bytes")
             coding = IDENTITY
         self._align = coding.aligned
-        self._leaf = _Leaf(block.headers, ct, coding)
+        self._leaf = _Leaf(block, ct, coding)
         if stack and self._sink_factory is None:
             self._state = _S_BODY
             return
@@ -528,9 +537,9 @@ class MimeParser:
         leaf = self._leaf
         out = leaf.out
         if out is None:
-            return _new_part(leaf.headers, leaf.ct, self._whole_body(b"", 0, 0))
+            return _new_part(leaf.headers, leaf.ct, self._whole_body(b"", 0, 0), cid=leaf.cid)
         leaf.out = None
-        return _new_part(leaf.headers, leaf.ct, out.finish())
+        return _new_part(leaf.headers, leaf.ct, out.finish(), cid=leaf.cid)
 
     def _add(self, part: Part) -> None:
         if self._stack:
@@ -660,7 +669,7 @@ class MimeParser:
                 if out is None:
                     # The whole body is here: decode it in one go.
                     whole = self._whole_body(buf, pos, end)
-                    lvl.children.append(_new_part(leaf.headers, leaf.ct, whole))
+                    lvl.children.append(_new_part(leaf.headers, leaf.ct, whole, cid=leaf.cid))
                     self._past_delimiter(kind, nxt, lvl, lf)
                     return True
                 self._write(out, buf, pos, end)
@@ -716,7 +725,9 @@ class MimeParser:
         if not self._collect.seen and not epilogue:
             epilogue = None
         self._collect.seen = False
-        return _new_part(lvl.headers, lvl.ct, None, tuple(lvl.children), lvl.preamble, epilogue)
+        return _new_part(
+            lvl.headers, lvl.ct, None, tuple(lvl.children), lvl.preamble, epilogue, lvl.cid
+        )
 
     def _close_line(self, final: bool) -> bool:
         buf = self._buf
