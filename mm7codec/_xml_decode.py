@@ -215,8 +215,8 @@ def _codec_name(name: str) -> Optional[str]:
         return None
 
 
-def _transcode(data: bytes, encoding: str, declared: bool) -> bytes:
-    """Decode with a Python codec and re-encode as UTF-8, declaration rewritten."""
+def _transcode(data: bytes, encoding: str) -> bytes:
+    """Decode with a Python codec and re-encode as UTF-8 (see _utf8_document)."""
     if _codec_name(encoding) is None:
         raise DecodeError(f"unknown character encoding {encoding!r}")
     try:
@@ -228,22 +228,7 @@ def _transcode(data: bytes, encoding: str, declared: bool) -> bytes:
     except (UnicodeError, LookupError, ValueError):
         # UnicodeError without a position: idna, punycode, "undefined"...
         raise DecodeError(f"cannot decode the envelope as {encoding!r}") from None
-    if text[:1] == "\ufeff":
-        text = text[1:]
-    if text.startswith("<?xml"):
-        end = text.find("?>")
-        if end > 0:
-            decl = text[:end]
-            if declared:
-                import re
-
-                decl = re.sub(
-                    r"""encoding\s*=\s*(["'])[^"']*\1""", 'encoding="UTF-8"', decl, count=1
-                )
-            else:
-                decl = decl.rstrip() + ' encoding="UTF-8"'
-            text = decl + text[end:]
-    return text.encode("utf-8", "surrogatepass")
+    return _utf8_document(text)
 
 
 #: Declarations that settle the common case at once (UTF-8, nothing to check or rewrite).
@@ -271,7 +256,7 @@ def _prepare(data: bytes, charset: Optional[str], rec: _Recorder) -> bytes:
             raise DecodeError(
                 f"envelope is not valid UTF-16: {exc.reason}", offset=exc.start
             ) from None
-        return _rewrite_utf8(text)
+        return _utf8_document(text)
     body = data[3:] if head[:3] == b"\xef\xbb\xbf" else data
     if body[:1] in (b" ", b"\t", b"\r", b"\n"):
         stripped = body.lstrip(b" \t\r\n")
@@ -297,16 +282,19 @@ def _prepare(data: bytes, charset: Optional[str], rec: _Recorder) -> bytes:
         ):
             rec.defect("charset-mismatch", f"Content-Type says {charset}, XML says {declared}")
         if name not in _NATIVE_ENCODINGS:
-            body = _transcode(body, declared, True)
+            body = _transcode(body, declared)
     elif hint and hint not in _UTF8_NAMES and hint not in _NATIVE_ENCODINGS:
         if _codec_name(hint) is None:
             rec.defect("charset-mismatch", f"unknown charset {charset!r} ignored")
         else:
-            body = _transcode(body, hint, False)
+            body = _transcode(body, hint)
     return body
 
 
-def _rewrite_utf8(text: str) -> bytes:
+def _utf8_document(text: str) -> bytes:
+    """A decoded document as UTF-8 bytes that say so: the byte order mark dropped and
+    the declaration's encoding (if it names one) rewritten; without one, XML reads
+    UTF-8 anyway."""
     if text[:1] == "\ufeff":
         text = text[1:]
     if text.startswith("<?xml"):
@@ -318,9 +306,9 @@ def _rewrite_utf8(text: str) -> bytes:
                 r"""encoding\s*=\s*(["'])[^"']*\1""", 'encoding="UTF-8"', text[:end], count=1
             )
             text = decl + text[end:]
-    # ``text`` comes from Python's UTF-16 codec, which refuses lone surrogates,
-    # so it always encodes.
-    return text.encode("utf-8")
+    # surrogatepass: some codecs (raw_unicode_escape...) hand back lone surrogates; they
+    # pass as bytes that expat then refuses (a DecodeError, never a UnicodeEncodeError).
+    return text.encode("utf-8", "surrogatepass")
 
 
 _ENVELOPE = "{" + SOAP_NS + "}Envelope"

@@ -152,3 +152,24 @@ def test_a_pdu_without_namespace_takes_the_transaction_ids_namespace() -> None:
     # A header element after the TransactionID does not change which namespace it gave.
     assert message.version.name == "REL-5-MM7-1-2"
     assert "missing-namespace" in kinds(message)
+
+
+def test_transcoded_envelopes_say_utf8_once_whatever_they_declared() -> None:
+    # One rewrite for every transcoding path: a charset hint without an encoding in
+    # the declaration, a declaration naming a legacy codec, and UTF-16 with a BOM.
+    text = submit_rsp().decode().replace("m-1", "m-\u00e9")
+    no_encoding = text.replace(' encoding="UTF-8"', "")
+    cases = (
+        (no_encoding.encode("latin-1"), "iso-8859-1"),
+        (text.replace('"UTF-8"', '"windows-1252"').encode("cp1252"), None),
+        (("\ufeff" + text.replace('"UTF-8"', '"UTF-16"')).encode("utf-16-le"), None),
+        (no_encoding.encode("utf-16"), None),
+    )
+    for data, charset in cases:
+        message = decode_envelope(data, charset=charset)
+        assert message.pdu.message_id == "m-\u00e9"  # type: ignore[attr-defined]
+    # A codec that hands back a lone surrogate: refused as XML, not a UnicodeEncodeError.
+    with pytest.raises(DecodeError):
+        decode_envelope(
+            no_encoding.replace("m-\u00e9", "\\ud800").encode(), charset="raw_unicode_escape"
+        )
