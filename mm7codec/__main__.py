@@ -24,7 +24,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, List, Optional, Tuple
 
-    from ._exchange import Answer
+    from ._exchange import Answer, HandlerResult
     from ._message import Message
     from ._part import Part
     from .profiles import Profile
@@ -221,32 +221,30 @@ def _cmd_encode(args: argparse.Namespace) -> int:
 
 
 def _respond(args: argparse.Namespace) -> Answer:
-    from ._exchange import _SNIFF_SIZE, Answer, ReceiverPolicy
+    from ._exchange import _SNIFF_SIZE, ReceiverPolicy
     from ._pdu import SubmitReq
 
     # The receiver policy make_wsgi_app uses, so the answer is the one it would give.
     profile = _profile(args) if args.profile else None  # make_wsgi_app's default: none
     policy = ReceiverPolicy(strict=args.strict, side=args.side, profile=profile)
     data = _read(args.file)
-    content_type = args.content_type
-    if args.http or (not content_type and _looks_like_http(data)):
+    method, headers = "POST", [("Content-Type", args.content_type)] if args.content_type else []
+    if args.http or (not args.content_type and _looks_like_http(data)):
         from ._http1 import parse_http
 
         try:
             http = parse_http(data)
         except MM7Error as exc:
             return policy.refusal(400, exc, data[:_SNIFF_SIZE])
-        data, content_type = http.body, http.content_type
-    sink = policy.body_sink(content_type, str(len(data)))
-    decoded = sink.feed(data) or sink.finish()
-    if isinstance(decoded, Answer):
-        return decoded
-    pending = policy.prepare(decoded)
-    if isinstance(pending, Answer):
-        return pending
-    if isinstance(decoded.pdu, SubmitReq):
-        return pending.result(decoded.response(message_id=os.urandom(8).hex()))
-    return pending.result(None)
+        # A captured answer is taken as the request it is not (4003, as the app says).
+        method, headers, data = http.method or method, list(http.headers), http.body
+
+    def handler(message: Message) -> HandlerResult:
+        if isinstance(message.pdu, SubmitReq):
+            return message.response(message_id=os.urandom(8).hex())
+        return None
+
+    return policy.answer_whole(method, headers, data, handler)
 
 
 def _cmd_respond(args: argparse.Namespace) -> int:

@@ -180,14 +180,16 @@ async def _answer(
     release_on_cancel: bool,
 ) -> Answer:
     headers = _headers(scope)
-    refused = policy.check_source(_peer(scope), headers.get("x-forwarded-for"))
-    if refused is not None:
-        return refused
-    length = headers.get("content-length")
-    early = policy.check_head(str(scope.get("method", "GET")), headers.get("authorization"), length)
-    if early is not None:
-        return early
-    sink = policy.body_sink(headers.get("content-type"), length)
+    sink = policy.start(
+        str(scope.get("method", "GET")),
+        content_type=headers.get("content-type"),
+        content_length=headers.get("content-length"),
+        authorization=headers.get("authorization"),
+        peer=_peer(scope),
+        forwarded_for=headers.get("x-forwarded-for"),
+    )
+    if isinstance(sink, Answer):
+        return sink
     while True:
         event = await receive()
         if event.get("type") != "http.request":

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     Auth = Tuple[str, str]
     AuthCheck = Union[Auth, Callable[[str, str], bool]]
     HandlerResult = Union[None, int, StatusCode, Status, Message]
+    Handler = Callable[[Message], HandlerResult]
     Log = Callable[[str], None]
 else:
     from typing import NamedTuple
@@ -1006,6 +1007,78 @@ class ReceiverPolicy:
         """A sink for the body (after :meth:`check_head` passed)."""
         text = (content_length or "").strip()
         return BodySink(self, content_type or None, int(text) if text else None)
+
+    def start(
+        self,
+        method: str,
+        *,
+        content_type: Optional[str],
+        content_length: Optional[str],
+        authorization: Optional[str] = None,
+        peer: Optional[str] = None,
+        forwarded_for: Optional[str] = None,
+    ) -> Union[Answer, BodySink]:
+        """A request's head: the Answer that ends it there (:meth:`check_source`,
+        :meth:`check_head`), else the :class:`BodySink` its body goes to."""
+        refused = self.check_source(peer, forwarded_for)
+        if refused is not None:
+            return refused
+        early = self.check_head(method, authorization, content_length)
+        if early is not None:
+            return early
+        return self.body_sink(content_type, content_length)
+
+    def handle(
+        self, received: Union[Message, Answer], handler: Handler, log: Optional[Log] = None
+    ) -> Answer:
+        """The answer to what :meth:`BodySink.finish` gave, ``handler`` run on its way.
+
+        :meth:`prepare`, then the handler (a plain, sync one), then its result
+        or its exception (:meth:`Pending.result`, :meth:`Pending.failed`); an
+        interruption that is no Exception (SystemExit from a worker timeout)
+        releases the claim, so a resend runs the handler again, and propagates.
+        """
+        if isinstance(received, Answer):
+            return received
+        pending = self.prepare(received, log)
+        if isinstance(pending, Answer):
+            return pending
+        try:
+            result = handler(received)
+        except Exception as exc:
+            return pending.failed(exc, log)
+        except BaseException:
+            pending.abandon()
+            raise
+        return pending.result(result, log)
+
+    def answer_whole(
+        self,
+        method: str,
+        headers: Iterable[Tuple[str, str]],
+        body: bytes,
+        handler: Handler,
+        log: Optional[Log] = None,
+    ) -> Answer:
+        """The answer to a request whose whole body is in hand (a capture, a file):
+        what a shell streaming the same bytes answers.
+
+        ``headers`` are the request's fields (any case); without a
+        Content-Length the body's own length stands for it (a chunked capture
+        already joined), one longer than ``body`` makes it a body not received
+        whole.
+        """
+        fields = list(headers)
+        length = header_value(fields, "Content-Length")
+        sink = self.start(
+            method,
+            content_type=header_value(fields, "Content-Type"),
+            content_length=str(len(body)) if length is None else length,
+            authorization=header_value(fields, "Authorization"),
+        )
+        if isinstance(sink, Answer):
+            return sink
+        return self.handle(sink.feed(body) or sink.finish(), handler, log)
 
     def refusal(self, http_status: int, error: MM7Error, head: bytes) -> Answer:
         """A Fault for a request that was not decoded, correlated as well as ``head`` allows."""

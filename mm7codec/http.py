@@ -546,17 +546,16 @@ def _answer(
     policy: ReceiverPolicy,
     log: Callable[[str], None],
 ) -> Answer:
-    refused = policy.check_source(environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR"))
-    if refused is not None:
-        return refused
-    early = policy.check_head(
+    sink = policy.start(
         str(environ.get("REQUEST_METHOD", "GET")),
-        environ.get("HTTP_AUTHORIZATION"),
-        environ.get("CONTENT_LENGTH"),
+        content_type=environ.get("CONTENT_TYPE"),
+        content_length=environ.get("CONTENT_LENGTH"),
+        authorization=environ.get("HTTP_AUTHORIZATION"),
+        peer=environ.get("REMOTE_ADDR"),
+        forwarded_for=environ.get("HTTP_X_FORWARDED_FOR"),
     )
-    if early is not None:
-        return early
-    sink = policy.body_sink(environ.get("CONTENT_TYPE"), environ.get("CONTENT_LENGTH"))
+    if isinstance(sink, Answer):
+        return sink
     stream = environ["wsgi.input"]
     while True:
         wanted = sink.wanted
@@ -574,20 +573,7 @@ def _answer(
         refused = sink.feed(chunk)
         if refused is not None:
             return refused
-    decoded = sink.finish()
-    if isinstance(decoded, Answer):
-        return decoded
-    pending = policy.prepare(decoded, log)
-    if isinstance(pending, Answer):
-        return pending
-    try:
-        result = handler(decoded)
-    except Exception as exc:
-        return pending.failed(exc, log)
-    except BaseException:
-        pending.abandon()  # SystemExit from a worker timeout: let a resend run it again
-        raise
-    return pending.result(result, log)
+    return policy.handle(sink.finish(), handler, log)
 
 
 def _log(environ: WSGIEnvironment, text: str) -> None:

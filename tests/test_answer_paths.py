@@ -4,16 +4,19 @@ CLI share."""
 
 from __future__ import annotations
 
+import io
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 from test_xsd_matrix import Validators, validation_errors
 
 import mm7codec as mm7
 from mm7codec._encoder import encode_with
-from mm7codec._exchange import Answer, Pending, ReceiverPolicy, encode_answer
+from mm7codec._exchange import Answer, Pending, ReceiverPolicy, basic_auth_header, encode_answer
 from mm7codec._message import answer_mm7_version
+from mm7codec.http import make_wsgi_app
 from mm7codec.profiles import get_profile
 
 #: TransactionIDs a lenient decoder takes that xs:NMTOKEN refuses: a space, markup
@@ -132,3 +135,96 @@ def test_every_answer_path_picks_the_mm7_version_the_same_way() -> None:
     ns = mm7.get_version("REL-6-MM7-1-0").namespace.encode()
     refused = policy.refusal(500, mm7.MM7Error("cut"), ns)
     assert _wire_mm7_version(refused) == "6.3.0"
+
+
+# --- one body-to-answer step for the WSGI app, the CLI and a whole body in hand ---------------
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def _wsgi(app: Any, method: str, headers: List[Tuple[str, str]], body: bytes) -> Answer:
+    environ: Dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": io.StringIO(),
+    }
+    for name, value in headers:
+        key = name.upper().replace("-", "_")
+        environ[key if key in ("CONTENT_TYPE", "CONTENT_LENGTH") else f"HTTP_{key}"] = value
+    seen: List[Tuple[str, List[Tuple[str, str]]]] = []
+    chunks = app(environ, lambda status, head: seen.append((status, head)))
+    [(status, head)] = seen
+    return Answer(int(status.split()[0]), list(head), b"".join(chunks))
+
+
+def _capture() -> Tuple[List[Tuple[str, str]], bytes]:
+    head, _, body = (EXAMPLES / "deliver-mo-picture.http").read_bytes().partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")[1:]
+    fields = [(n.strip(), v.strip()) for n, _, v in (line.partition(":") for line in lines)]
+    return [(n, v) for n, v in fields if n.lower() != "authorization"], body
+
+
+def _failing(message: mm7.Message) -> None:
+    raise RuntimeError("the handler broke")
+
+
+@pytest.mark.parametrize(
+    "case", ["whole", "cut", "short-length", "garbage", "get", "no-auth", "raises", "refuses"]
+)
+def test_answer_whole_is_what_the_wsgi_app_answers(case: str) -> None:
+    headers, body = _capture()
+    auth = basic_auth_header("u", "p")
+    headers = [*headers, ("Authorization", auth)]
+    method = "POST"
+    handler: Callable[[mm7.Message], Any] = lambda message: None  # noqa: E731
+    if case == "cut":  # a body shorter than its Content-Length
+        body = body[:-40]
+        headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body) + 40)))
+    elif case == "short-length":  # a length that leaves out the close delimiter
+        headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body) - 40)))
+        body = body[:-40]
+    elif case == "garbage":
+        body = b"<not-soap/>"
+        headers = [("Content-Type", "text/xml"), ("Content-Length", "11"), ("Authorization", auth)]
+    elif case == "get":
+        method = "GET"
+    elif case == "no-auth":
+        headers = [(n, v) for n, v in headers if n != "Authorization"]
+    elif case == "raises":
+        handler = _failing
+    elif case == "refuses":
+        handler = lambda message: mm7.StatusCode.SERVICE_DENIED  # noqa: E731
+    options: Dict[str, Any] = {"auth": ("u", "p"), "profile": "sinch"}
+    expected = _wsgi(make_wsgi_app(handler, **options), method, headers, body)
+    got = ReceiverPolicy(**options).answer_whole(method, headers, body, handler)
+    assert got == expected
+    status = {"whole": 200, "get": 405, "no-auth": 401}.get(case, 500)
+    assert got.http_status == status
+
+
+def test_answer_whole_without_a_content_length_takes_the_body_as_whole() -> None:
+    headers, body = _capture()
+    headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
+    seen: List[mm7.Message] = []
+    answer = ReceiverPolicy().answer_whole("POST", headers, body, seen.append)
+    assert answer.http_status == 200 and [m.transaction_id for m in seen] == ["relay-7781-0042"]
+    # The same bytes cut short are refused, not acknowledged.
+    cut = ReceiverPolicy().answer_whole("POST", headers, body[:-40], seen.append)
+    assert cut.http_status == 500 and len(seen) == 1
+
+
+def test_handle_releases_nothing_it_did_not_claim_and_lets_interruptions_through() -> None:
+    policy = ReceiverPolicy(dedupe=True)
+    request = delivery("tx-int", "REL-6-MM7-1-4")
+
+    def interrupted(message: mm7.Message) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        policy.handle(request, interrupted)
+    # The claim was released: the resend runs the handler, and is answered 1000.
+    seen: List[mm7.Message] = []
+    answer = policy.handle(request, seen.append)
+    assert answer.http_status == 200 and len(seen) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -559,3 +560,23 @@ def test_encode_with_the_lenient_peer_profile_writes_a_binary_soap_part(
     headers = dict(line.split(": ", 1) for line in out.splitlines())
     message = mm7.decode(output.read_bytes(), headers["Content-Type"])
     assert (message.version.name, message.mm7_version) == ("REL-6-MM7-1-3", "6.6.0")
+
+
+def test_respond_checks_the_captured_head_as_the_wsgi_app(
+    capsysbinary: pytest.CaptureFixture[bytes], tmp_path: Path
+) -> None:
+    # The same head checks as make_wsgi_app: a GET is 405, a length past the
+    # bytes captured is a body not received whole (3000, naming what came).
+    whole = (EXAMPLES / "delivery-report.http").read_bytes()
+    path = tmp_path / "get.http"
+    path.write_bytes(b"GET" + whole[4:])
+    code, out, _ = run(capsysbinary, "respond", str(path))
+    assert code == 0 and out.startswith("HTTP/1.1 405 ") and "Allow: POST\r\n" in out
+    head, _, body = whole.partition(b"\r\n\r\n")
+    longer = re.sub(rb"Content-Length: \d+", b"Content-Length: %d" % (len(body) + 9), head)
+    path.write_bytes(longer + b"\r\n\r\n" + body)
+    code, out, _ = run(capsysbinary, "respond", str(path))
+    assert code == 0 and out.startswith("HTTP/1.1 500 ")
+    reply = mm7.decode_http(out.encode("utf-8"))
+    assert reply.status is not None and int(reply.status.code) == 3000
+    assert f"after {len(body)} of {len(body) + 9} bytes" in (reply.status.text or "")
