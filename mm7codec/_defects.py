@@ -115,7 +115,8 @@ DEFECTS: Dict[str, Tuple[str, str]] = {
     "element-not-in-version": (
         "xml",
         "an element of the PDU that the detected schema lacks but another has (read into its "
-        "field by that version's types; StatusText where the type has none is dropped)",
+        "field by that version's types; StatusText where the Status type has none is read "
+        "into Status.text)",
     ),
     "sender-identification-wrapped": (
         "xml",

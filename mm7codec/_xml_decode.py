@@ -849,8 +849,16 @@ def _read_status(
         if entry is None:
             local = _split(child.tag)[1]
             _check_depth(child, level + 1, ctx.limit)
-            kind = "element-not-in-version" if local == "StatusText" else "unknown-element"
-            ctx.rec.defect(kind, f"{where}/{local} (dropped)")
+            if local == "StatusText" and "text" not in values:
+                # A Status type without StatusText (extendedCancelRsp) that has one:
+                # the sender's words are kept (encoding them for this type is refused,
+                # as for any element from another version).
+                ctx.rec.defect("element-not-in-version", f"{where}/StatusText (read)")
+                if len(child):
+                    ctx.rec.leaf(child, level + 1, f"{where}/StatusText")
+                values["text"] = child.text or ""
+                continue
+            ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
             continue
         local, _field, _spec, text_kind = entry
         if level + 1 > ctx.limit:

@@ -446,7 +446,13 @@ def test_status_text_in_extended_cancel_rsp() -> None:
         "<StatusCode>1000</StatusCode><StatusText>fine</StatusText>", pdu="extendedCancelRsp"
     )
     message = decoded(xml, ["element-not-in-version"])
-    assert message.status == mm7.Status(1000, "Success")
+    # The sender's words are kept, not replaced by the code's default wording.
+    assert message.status == mm7.Status(1000, "fine")
+    # Written back for this type it is refused, as any element from another version.
+    with pytest.raises(mm7.EncodeError, match="StatusText"):
+        mm7.encode(message)
+    without = status_rsp("<StatusCode>1000</StatusCode>", pdu="extendedCancelRsp")
+    assert decoded(without, []).status == mm7.Status(1000, "Success")
 
 
 def test_details_are_canonical_when_another_details_element_exists() -> None:
