@@ -85,19 +85,30 @@ def _country_code(value: str) -> str:
     return code
 
 
-def _strip_type_suffix(text: str, original: str) -> str:
+def _number_text(text: str) -> str:
+    """What a phone number's text writes of the number: ``text`` stripped, without
+    ``tel:`` and its RFC 3966 parameters or a ``/TYPE=PLMN`` suffix.
+
+    Raises:
+        InvalidNumberError: ``text`` is not a string, or names another address type.
+    """
+    if not isinstance(text, str):
+        raise InvalidNumberError(f"a phone number must be a string, got {type(text).__name__}")
+    body = text.strip()
+    if body[:4].lower() == "tel:":
+        # RFC 3966 parameters (";phone-context=...", ";ext=...") are not dialled.
+        body = body[4:].split(";", 1)[0]
     # MMS addresses carry the address type after a slash; only PLMN is a
     # phone number (IPv4 / IPv6 / RFC822 are not).
-    slash = text.upper().rfind("/TYPE=")
+    slash = body.upper().rfind("/TYPE=")
     if slash < 0:
-        return text
-    kind = text[slash + 6 :].strip().upper()
+        return body
+    kind = body[slash + 6 :].strip().upper()
     if kind != "PLMN":
         raise InvalidNumberError(
-            f"{original!r} is not a phone number (address type {kind or 'empty'!r})",
-            number=original,
+            f"{text!r} is not a phone number (address type {kind or 'empty'!r})", number=text
         )
-    return text[:slash]
+    return body[:slash]
 
 
 def _international_prefix(value: str) -> str:
@@ -137,9 +148,8 @@ def normalize_number(
     .. versionchanged:: 0.2
        No country is guessed for ``(555) 319-9144``; ``international_prefix``.
     """
-    if not isinstance(text, str):
-        raise InvalidNumberError(f"a phone number must be a string, got {type(text).__name__}")
     original = text
+    text = _number_text(text)
     cc = None if default_country_code is None else _country_code(default_country_code)
     prefixes = ["00"]
     if cc == "1":
@@ -147,11 +157,6 @@ def normalize_number(
     if international_prefix is not None:
         # Longest first: "0011" must win over "00".
         prefixes.insert(0, _international_prefix(international_prefix))
-    text = text.strip()
-    if text[:4].lower() == "tel:":
-        # RFC 3966 parameters (";phone-context=...", ";ext=...") are not dialled.
-        text = text[4:].split(";", 1)[0]
-    text = _strip_type_suffix(text, original)
     text = text.replace("(0)", "")
     written = text
     for separator in _SEPARATORS:
@@ -220,12 +225,7 @@ def check_number(text: str) -> str:
 
     .. versionadded:: 0.1
     """
-    if not isinstance(text, str):
-        raise InvalidNumberError(f"a phone number must be a string, got {type(text).__name__}")
-    body = text.strip()
-    if body[:4].lower() == "tel:":
-        body = body[4:].split(";", 1)[0]
-    body = _strip_type_suffix(body, text)
+    body = _number_text(text)
     if body.startswith("+"):
         body = body[1:]
     digits = 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -290,3 +292,34 @@ def test_address_number_refuses_text_that_is_no_number() -> None:
     assert Address.number("q83hd==", address_coding="encrypted").value == "q83hd=="
     # The decoder keeps whatever arrived (leniency); only the builder checks.
     assert Address("hello", "number").value == "hello"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        " tel:+1-555-319-9144;ext=12 ",
+        "TEL:+15553199144",
+        "+15553199144/type=plmn",
+        "tel:+15553199144/TYPE=PLMN",
+    ],
+)
+def test_check_and_normalize_take_the_same_written_forms(text: str) -> None:
+    # tel:, its parameters and /TYPE= are read in one place for both.
+    assert check_number(text) == text
+    assert normalize_number(text) == "15553199144"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("user@example.com/TYPE=RFC822", "address type 'RFC822'"),
+        ("+15553199144/TYPE=", "address type 'empty'"),
+        ("tel:+1555/TYPE=IPv4;x", "address type 'IPV4'"),
+        (b"15553199144", "must be a string, got bytes"),
+    ],
+)
+def test_check_and_normalize_refuse_other_forms_alike(text: str, words: str) -> None:
+    for function in (check_number, normalize_number):
+        with pytest.raises(InvalidNumberError, match=re.escape(words)) as caught:
+            function(text)
+        assert caught.value.number == (text if isinstance(text, str) else "")
