@@ -132,26 +132,9 @@ def encode(
             for numbers).
         ValueError: ``profile`` names no known profile.
     """
-    return encode_with(
-        message, version=version, mm7_version=mm7_version, validate=validate, profile=profile
-    )
-
-
-def encode_with(
-    message: Message,
-    *,
-    version: Union[SchemaVersion, str, None] = None,
-    mm7_version: Optional[str] = None,
-    validate: bool = True,
-    profile: Union[Profile, str, None] = None,
-    echo_transaction_id: bool = False,
-) -> EncodedMessage:
-    """:func:`encode` with the internal options: ``echo_transaction_id`` writes the
-    TransactionID as it is, unchecked against its schema type (a receiver's
-    answer echoes the peer's correlator; see ``encode_envelope``)."""
     chosen: Optional[Profile] = None
     if profile is not None:
-        from .profiles import MediaLayout, get_profile  # here: a plain encode never needs it
+        from .profiles import get_profile  # here: a plain encode never needs it
 
         chosen = get_profile(profile)
         message = chosen.prepare(message)
@@ -159,19 +142,36 @@ def encode_with(
         message = message.replace(version=version)
     if mm7_version is not None:
         message = message.replace(mm7_version=mm7_version)
+    return _encode(message, chosen, validate)
+
+
+def encode_echoing(message: Message) -> EncodedMessage:
+    """``encode(message)`` with the TransactionID written as it is, unchecked against
+    its schema type (everything else validated): a receiver's answer echoes the
+    peer's correlator even where REL-5-MM7-1-0/1-1 (xs:NMTOKEN) would refuse it."""
+    return _encode(message, None, True, echo_transaction_id=True)
+
+
+def _encode(
+    message: Message,
+    chosen: Optional[Profile],
+    validate: bool,
+    echo_transaction_id: bool = False,
+) -> EncodedMessage:
+    """The message (already prepared for ``chosen``) written: envelope, parts, headers."""
     prefix = "env" if chosen is None else chosen.soap_prefix
     content = message.content
-    if content is None:
-        envelope = encode_envelope(
-            message, validate=validate, soap_prefix=prefix, echo_transaction_id=echo_transaction_id
-        )
-        return _with_profile(EncodedMessage(message, envelope, None), chosen)
-    members = [content]
-    if chosen is not None and chosen.media_layout is MediaLayout.SIBLINGS:
-        message, members = _as_siblings(message, content)
+    members = [] if content is None else [content]
+    if content is not None and chosen is not None:
+        from .profiles import MediaLayout  # loaded already: chosen is a Profile
+
+        if chosen.media_layout is MediaLayout.SIBLINGS:
+            message, members = _as_siblings(message, content)
     envelope = encode_envelope(
         message, validate=validate, soap_prefix=prefix, echo_transaction_id=echo_transaction_id
     )
+    if content is None:
+        return _with_profile(EncodedMessage(message, envelope, None), chosen)
     soap_id = _soap_content_id(members)
     binary = chosen is not None and chosen.soap_transfer_encoding == "binary"
     soap = Part.bytes(

@@ -17,7 +17,7 @@ import re
 import time
 
 from ._decoder import Decoder, decode
-from ._encoder import encode, encode_with
+from ._encoder import encode, encode_echoing
 from ._errors import DecodeError, EncodeError, LimitExceededError, MM7Error, StatusError
 from ._limits import Limits
 from ._message import Message, answer_mm7_version
@@ -808,7 +808,7 @@ def encode_answer(reply: Message, http_status: int, profile: Optional[Profile] =
     # REL-5-MM7-1-0/1-1 type TransactionID xs:NMTOKEN, which the lenient decoder
     # does not enforce; the answer must still echo it, the correlator, or the
     # peer resends forever: written as it came, everything else validated.
-    encoded = encode_with(reply, echo_transaction_id=True)
+    encoded = encode_echoing(reply)
     body = encoded.body
     if profile is None:
         headers = [(n, v) for n, v in encoded.headers if n.lower() != "soapaction"]

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
+from test_exchange_policy import deliver
 from test_xsd_matrix import Validators, validation_errors
 
 import mm7codec as mm7
-from mm7codec._encoder import encode_with
+from mm7codec._encoder import encode_echoing
 from mm7codec._exchange import Answer, Pending, ReceiverPolicy, basic_auth_header, encode_answer
 from mm7codec._message import answer_mm7_version
 from mm7codec.http import make_wsgi_app
@@ -31,13 +32,7 @@ def validators(xsd_path: Path) -> Validators:
 
 
 def delivery(transaction_id: str, version: str) -> mm7.Message:
-    pdu = mm7.DeliverReq(
-        mms_relay_server_id="relay",
-        sender=mm7.Address.number("15553199144"),
-        recipients=mm7.Recipients(to=[mm7.Address.short_code("12345")]),
-        reply_charging_id="rc",
-    )
-    return mm7.Message(pdu, transaction_id, version)
+    return deliver(transaction_id, version, content=False)
 
 
 @pytest.mark.parametrize("version", NMTOKEN_VERSIONS)
@@ -72,12 +67,12 @@ def test_an_echoed_transaction_id_does_not_let_anything_else_through(version: st
 
 def test_echo_is_only_the_transaction_id_option() -> None:
     reply = delivery("t x", "REL-5-MM7-1-0").response(1000)
-    echoed = encode_with(reply, echo_transaction_id=True)
+    echoed = encode_echoing(reply)
     assert echoed.body == mm7.encode(reply, validate=False).body
     assert b">t x</" in echoed.body
     # A valid ID is written the same either way.
     plain = reply.replace(transaction_id="tx-1")
-    assert encode_with(plain, echo_transaction_id=True).body == mm7.encode(plain).body
+    assert encode_echoing(plain).body == mm7.encode(plain).body
 
 
 # --- the MM7Version an answer carries ---------------------------------------------------------
