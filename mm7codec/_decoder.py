@@ -168,7 +168,12 @@ class Decoder:
             # Parsed once: _decide runs on every feed until the body's kind is known.
             self._label_ct = parse_content_type(self._label)[0]
         label = self._label_ct
-        labelled_multipart = label is not None and label.is_multipart and "boundary" in label.params
+        # boundary="" names no delimiter: read like a label without one (sniffed below).
+        labelled_multipart = (
+            label is not None
+            and label.is_multipart
+            and bool((label.params.get("boundary") or "").strip())
+        )
         if not start:
             if final:
                 raise DecodeError("empty MM7 body")
@@ -206,7 +211,11 @@ class Decoder:
             boundary = start[2:line_end].rstrip(b"\r \t").decode("latin-1")
             kind = "multipart-body-mislabelled" if self._label else "missing-content-type"
             self._defects.record(kind, f"{self._label or ''} (boundary {boundary!r})")
-            self._start_mime(f'multipart/related; boundary="{boundary}"')
+            if label is not None and label.is_multipart:
+                # Only the boundary was missing: type= and start= still find the SOAP part.
+                self._start_mime(str(label.replace(boundary=boundary)))
+            else:
+                self._start_mime(f'multipart/related; boundary="{boundary}"')
             return
         raise DecodeError(
             f"body is neither a SOAP envelope nor multipart (Content-Type {self._label!r})"
