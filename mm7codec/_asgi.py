@@ -91,17 +91,7 @@ def make_asgi_app(
         ValueError: ``side`` is not "vasp" or "relay", or ``allow`` or
             ``trusted_proxies`` holds something that is not a network.
     """
-    policy = ReceiverPolicy(
-        limits=limits,
-        auth=auth,
-        strict=strict,
-        side=side,
-        realm=realm,
-        profile=profile,
-        dedupe=dedupe,
-        allow=allow,
-        trusted_proxies=trusted_proxies,
-    )
+    policy = ReceiverPolicy.from_arguments(locals())
     awaited = is_async_handler(handler)
 
     async def run(message: Message) -> _Result:

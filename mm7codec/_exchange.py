@@ -29,9 +29,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import ssl
     from typing import (
+        Any,
         Callable,
         Iterable,
         List,
+        Mapping,
         NamedTuple,
         Optional,
         Tuple,
@@ -928,6 +930,19 @@ class ReceiverPolicy:
                 self.dedupe = MemoryDedupe()
         elif dedupe is not None:
             self.dedupe = dedupe
+
+    @classmethod
+    def from_arguments(cls, arguments: Mapping[str, Any]) -> ReceiverPolicy:
+        """The policy a receiver factory's own keyword arguments (its ``locals()``) ask for.
+
+        ``make_wsgi_app`` and ``make_asgi_app`` repeat this constructor's keywords
+        in their signatures, so ``help()`` and type checkers show them; the values
+        are handed on here by name, so a new option needs no plumbing in each
+        (tests/test_answer_paths.py checks that the signatures agree).
+        """
+        code = cls.__init__.__code__
+        names = code.co_varnames[code.co_argcount : code.co_argcount + code.co_kwonlyargcount]
+        return cls(**{name: arguments[name] for name in names})
 
     def check_source(self, peer: Optional[str], forwarded_for: Optional[str]) -> Optional[Answer]:
         """403 for a source outside ``allow`` (None: allowed, or no allow-list).

@@ -517,17 +517,7 @@ def make_wsgi_app(
             "make_wsgi_app needs a plain (sync) handler; this one is async def, "
             "which WSGI cannot await"
         )
-    policy = ReceiverPolicy(
-        limits=limits,
-        auth=auth,
-        strict=strict,
-        side=side,
-        realm=realm,
-        profile=profile,
-        dedupe=dedupe,
-        allow=allow,
-        trusted_proxies=trusted_proxies,
-    )
+    policy = ReceiverPolicy.from_arguments(locals())
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         def log(text: str) -> None:

@@ -223,3 +223,26 @@ def test_handle_releases_nothing_it_did_not_claim_and_lets_interruptions_through
     seen: List[mm7.Message] = []
     answer = policy.handle(request, seen.append)
     assert answer.http_status == 200 and len(seen) == 1
+
+
+def test_the_receiver_factories_take_exactly_the_policys_keywords() -> None:
+    # from_arguments hands them on by name: the three signatures must agree
+    # on names and defaults.
+    import inspect
+
+    from mm7codec.http import make_asgi_app
+
+    def keywords(function: Callable[..., Any]) -> List[inspect.Parameter]:
+        params = inspect.signature(function).parameters.values()
+        return [p for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+    policy = keywords(ReceiverPolicy.__init__)
+    assert [p.name for p in policy][:2] == ["limits", "auth"] and len(policy) == 9
+    for factory in (make_wsgi_app, make_asgi_app):
+        assert [(p.name, p.default) for p in keywords(factory)] == [
+            (p.name, p.default) for p in policy
+        ]
+    options = {"realm": "R", "side": "relay", "strict": True, "allow": ["127.0.0.1/32"]}
+    built = ReceiverPolicy.from_arguments({**{p.name: p.default for p in policy}, **options})
+    assert (built.realm, built.side, built.strict) == ("R", "relay", True)
+    assert built.allow is not None and len(built.allow) == 1
