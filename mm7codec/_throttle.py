@@ -23,6 +23,9 @@ from ._message import Message
 from ._status import StatusCode
 
 if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Type
+
     from ._aclient import AsyncClient
     from .http import Client
 
@@ -159,7 +162,13 @@ def _retry_after(outcome: Union[Message, BaseException]) -> float:
 
 
 class _Plan:
-    """The decision after each attempt, shared by the sync and async helpers."""
+    """The retry steps with no I/O, shared by the sync and async helpers.
+
+    Each attempt runs as ``with plan: plan.outcome = send(...)`` (an
+    :class:`MM7Error` raised there becomes the outcome); then
+    :meth:`wait_before_next` gives the wait before resending, or None when
+    :meth:`result` is final. The helpers only send and sleep.
+    """
 
     def __init__(
         self,
@@ -174,9 +183,28 @@ class _Plan:
         self.random = random
         self.started = clock()
         self.attempt = 0
+        self.outcome: Union[Message, MM7Error, None] = None
 
-    def wait_before_next(self, outcome: Union[Message, BaseException]) -> Optional[float]:
-        """Seconds to wait before resending, or None: ``outcome`` is final."""
+    def __enter__(self) -> _Plan:
+        self.attempt += 1
+        self.outcome = None
+        return self
+
+    def __exit__(
+        self,
+        kind: Optional[Type[BaseException]],
+        error: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> bool:
+        if isinstance(error, MM7Error):
+            self.outcome = error
+            return True  # decided by wait_before_next, raised by result if final
+        return False
+
+    def wait_before_next(self) -> Optional[float]:
+        """Seconds to wait before resending, or None: the outcome is final."""
+        outcome = self.outcome
+        assert outcome is not None, "an attempt sets its outcome"
         policy = self.policy
         if not is_retryable(outcome) and not (
             policy.resend_unknown and classify(outcome) is Outcome.UNKNOWN
@@ -192,6 +220,14 @@ class _Plan:
         if self.clock() - self.started + delay > policy.total:
             return None
         return delay
+
+    def result(self) -> Message:
+        """The final outcome: the answer, or the error raised."""
+        outcome = self.outcome
+        if isinstance(outcome, MM7Error):
+            raise outcome
+        assert outcome is not None, "an attempt sets its outcome"
+        return outcome
 
 
 def _random() -> float:
@@ -222,16 +258,11 @@ def send_with_retry(
     """
     plan = _Plan(policy or RetryPolicy(), client.rate_limit, clock, random)
     while True:
-        plan.attempt += 1
-        try:
-            outcome: Union[Message, MM7Error] = client.send(message)
-        except MM7Error as exc:
-            outcome = exc
-        delay = plan.wait_before_next(outcome)
+        with plan:
+            plan.outcome = client.send(message)
+        delay = plan.wait_before_next()
         if delay is None:
-            if isinstance(outcome, Message):
-                return outcome
-            raise outcome
+            return plan.result()
         sleep(delay)
 
 
@@ -250,14 +281,9 @@ async def asend_with_retry(
     wait = sleep or asyncio.sleep
     plan = _Plan(policy or RetryPolicy(), client.rate_limit, clock, random)
     while True:
-        plan.attempt += 1
-        try:
-            outcome: Union[Message, MM7Error] = await client.send(message)
-        except MM7Error as exc:
-            outcome = exc
-        delay = plan.wait_before_next(outcome)
+        with plan:
+            plan.outcome = await client.send(message)
+        delay = plan.wait_before_next()
         if delay is None:
-            if isinstance(outcome, Message):
-                return outcome
-            raise outcome
+            return plan.result()
         await wait(delay)

@@ -363,3 +363,90 @@ def test_http_errors_that_are_not_retryable_are_raised() -> None:
     with RawServer(script) as server, pytest.raises(HTTPError) as info:
         send_with_retry(Client(server.url, timeout=10), submit("tx-404"))
     assert info.value.http_status == 404 and server.saw("tx-404") == 1
+
+
+# --- one retry plan for both helpers ------------------------------------------------------------
+
+
+def _scripted(outcomes: List[Any]) -> Any:
+    """What a client's send gives, in turn: a Message returned, an exception raised."""
+    queue = deque(outcomes)
+
+    def next_outcome(message: mm7.Message) -> mm7.Message:
+        outcome = queue.popleft()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome  # type: ignore[no-any-return]
+
+    return next_outcome
+
+
+class ScriptedClient:
+    def __init__(self, outcomes: List[Any]) -> None:
+        self.rate_limit = None
+        self.send = _scripted(outcomes)
+
+
+class AsyncScriptedClient:
+    def __init__(self, outcomes: List[Any]) -> None:
+        self.rate_limit = None
+        self._next = _scripted(outcomes)
+
+    async def send(self, message: mm7.Message) -> mm7.Message:
+        return self._next(message)  # type: ignore[no-any-return]
+
+
+def _both(outcomes: List[Any], policy: RetryPolicy) -> List[Any]:
+    """(what it ended with, the sleeps) for the sync and the async helper alike."""
+    ends = []
+    for kind in ("sync", "async"):
+        fake = FakeTime()
+        message = submit("tx-plan")
+        try:
+            if kind == "sync":
+                end: Any = send_with_retry(
+                    ScriptedClient(outcomes),  # type: ignore[arg-type]
+                    message,
+                    policy,
+                    sleep=fake.sleep,
+                    clock=fake.clock,
+                    random=lambda: 0.5,
+                )
+            else:
+                end = asyncio.run(
+                    asend_with_retry(
+                        AsyncScriptedClient(outcomes),  # type: ignore[arg-type]
+                        message,
+                        policy,
+                        sleep=fake.async_sleep,
+                        clock=fake.clock,
+                        random=lambda: 0.5,
+                    )
+                )
+        except Exception as exc:
+            end = exc
+        ends.append((end, fake.slept))
+    assert ends[0][1] == ends[1][1]
+    assert type(ends[0][0]) is type(ends[1][0])
+    return ends[0]  # type: ignore[no-any-return]
+
+
+def test_the_sync_and_async_helpers_take_the_same_steps() -> None:
+    message = submit("tx-plan")
+    busy = message.error_response(4006)
+    done = message.response(message_id="m-1")
+    refused = TransportError("refused", host="h", port=1)
+    cut = TransportError("cut", host="h", port=1, request_sent=True)
+    policy = RetryPolicy(max_attempts=4, base_delay=1.0, jitter=0.5, throttle_delay=3.0)
+    # Resent after a throttle answer and a refused connection, then answered.
+    end, slept = _both([busy, refused, done], policy)
+    assert end.pdu == done.pdu and slept == [3.0, 2.0 * 0.75]
+    # An unknown outcome is final: raised at once.
+    end, slept = _both([refused, cut, done], policy)
+    assert end is cut and slept == [0.75]
+    # Attempts run out on a retryable answer: the last one is returned.
+    end, slept = _both([busy] * 4, policy)
+    assert end.pdu == busy.pdu and slept == [3.0, 3.0, 3.0]
+    # Not an MM7Error: a bug, not an outcome; it propagates without a resend.
+    end, slept = _both([refused, KeyError("bug"), done], policy)
+    assert isinstance(end, KeyError) and slept == [0.75]
