@@ -13,15 +13,9 @@ import time
 from typing import TYPE_CHECKING, Any, Iterator, Optional, Tuple, Union
 
 from ._errors import DecodeError, LimitExceededError
-from ._exchange import (
-    ClientBase,
-    ReplyReader,
-    TransportError,
-    interpret_reply,
-)
+from ._exchange import ClientBase, Exchange, ReplyReader, TransportError
 from ._limits import Limits
 from ._message import Message
-from .http import Exchange
 
 if TYPE_CHECKING:
     from ._part import Part
@@ -107,16 +101,7 @@ class AsyncClient(ClientBase):
                 self._drop()
                 raise
             elapsed = time.monotonic() - started
-        reply = state.reply
-        answer = interpret_reply(
-            reply.status,
-            reply.headers,
-            reply.body,
-            message,
-            limits=self.limits,
-            request_complete=state.complete,
-        )
-        return Exchange(reply.status, reply.headers, answer, elapsed)
+        return self._exchanged(message, state.reply, state.complete, elapsed)
 
     async def aclose(self) -> None:
         """Close the kept-alive connection; the next request opens a new one."""

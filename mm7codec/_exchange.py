@@ -63,6 +63,7 @@ __all__ = [
     "BodySink",
     "ClientBase",
     "Deadline",
+    "Exchange",
     "HTTPError",
     "Outcome",
     "Pending",
@@ -646,6 +647,15 @@ def is_async_handler(handler: object) -> bool:
     return call is not None and inspect.iscoroutinefunction(call)
 
 
+class Exchange(NamedTuple):
+    """One request/response round trip as ``Client.exchange`` saw it."""
+
+    http_status: int
+    headers: Tuple[Tuple[str, str], ...]
+    message: Message
+    elapsed: float
+
+
 class ClientBase:
     """What the sync and the asyncio client share, sans I/O: the peer, the
     credentials, and how a message becomes a request head and body.
@@ -739,6 +749,20 @@ class ClientBase:
             length=length,
         )
         return request_head(self._target, headers)
+
+    def _exchanged(
+        self, message: Message, reader: ReplyReader, complete: bool, elapsed: float
+    ) -> Exchange:
+        """The round trip's result: the answer read, interpreted for ``message``."""
+        reply = interpret_reply(
+            reader.status,
+            reader.headers,
+            reader.body,
+            message,
+            limits=self.limits,
+            request_complete=complete,
+        )
+        return Exchange(reader.status, reader.headers, reply, elapsed)
 
     def _transport_failure(self, stage: str, error: BaseException) -> TransportError:
         return transport_failure(

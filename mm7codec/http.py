@@ -39,7 +39,6 @@ from typing import (
     TYPE_CHECKING,
     Callable,
     Iterable,
-    NamedTuple,
     Optional,
     Tuple,
     Union,
@@ -50,6 +49,7 @@ from ._exchange import (
     Answer,
     ClientBase,
     Deadline,
+    Exchange,
     HTTPError,
     Outcome,
     ReceiverPolicy,
@@ -58,7 +58,6 @@ from ._exchange import (
     TransportError,
     basic_auth_header,
     classify,
-    interpret_reply,
     is_async_handler,
     is_retryable,
 )
@@ -137,15 +136,6 @@ _CHUNK = 1 << 16
 # --- sender ----------------------------------------------------------------------------------
 
 
-class Exchange(NamedTuple):
-    """One request/response round trip as :meth:`Client.exchange` saw it."""
-
-    http_status: int
-    headers: Tuple[Tuple[str, str], ...]
-    message: Message
-    elapsed: float
-
-
 class Client(ClientBase):
     """Sends MM7 requests to one URL over one kept-alive HTTP(S) connection.
 
@@ -215,15 +205,7 @@ class Client(ClientBase):
             deadline = Deadline(self.timeout)
             reader, complete = self._round_trip(head, body, deadline)
             elapsed = time.monotonic() - started
-        reply = interpret_reply(
-            reader.status,
-            reader.headers,
-            reader.body,
-            message,
-            limits=self.limits,
-            request_complete=complete,
-        )
-        return Exchange(reader.status, reader.headers, reply, elapsed)
+        return self._exchanged(message, reader, complete, elapsed)
 
     def close(self) -> None:
         """Close the kept-alive connection; the next request opens a new one."""
