@@ -26,7 +26,7 @@ import binascii
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from struct import Struct
-    from typing import Callable, Dict, Iterator, Optional, Set, Union
+    from typing import Callable, Dict, Iterator, Optional, Set, Tuple, Union
 
     from ._part import _Body, _Bytes, _Sink
 
@@ -246,38 +246,46 @@ class _Base64Decoder:
 def _b64_lines(chunks: Iterator[Chunk]) -> Iterator[bytes]:
     """Base64 in 76-character CRLF lines, one piece per chunk (no CRLF after the last line).
 
-    Each chunk is encoded by one ``b2a_base64`` call; the lines are cut by one
+    Each chunk is encoded by one ``b2a_base64`` call, cut into lines by one
     ``struct`` unpack (in C, no Python-level loop over lines) and joined with
-    the CRLFs, so every piece but the last carries the CRLF that follows it.
+    the CRLFs. A chunk is held until the next one arrives: only then is it
+    known not to be the last, and its splitter ends in an empty field so the
+    join writes the CRLF that follows its last line.
     """
-    prev: Optional[tuple[bytes, ...]] = None
+    held: Optional[bytes] = None
     for chunk in chunks:
-        enc = _B2A(chunk, newline=False)
-        n = len(enc)
-        full = n // _B64_LINE_OUT
-        lines: tuple[bytes, ...] = _line_splitter(full).unpack_from(enc) if full else ()
-        if n > full * _B64_LINE_OUT:
-            lines += (enc[full * _B64_LINE_OUT :],)
-        if prev is not None:
-            yield b"\r\n".join((*prev, b""))
-        prev = lines
-    if prev:
-        yield b"\r\n".join(prev)
+        encoded = _B2A(chunk, newline=False)
+        if held is not None:
+            yield _CRLF.join(_line_splitter(len(held), True).unpack_from(held))
+        held = encoded
+    if held is not None:
+        yield _CRLF.join(_line_splitter(len(held), False).unpack_from(held))
 
 
-def _line_splitter(count: int) -> Struct:
-    """A ``struct.Struct`` that cuts ``count`` 76-character lines (cached for full chunks)."""
-    splitter = _SPLITTERS.get(count)
+def _line_splitter(size: int, more: bool) -> Struct:
+    """A ``struct.Struct`` cutting ``size`` base64 characters into 76-character lines.
+
+    With ``more`` it ends in an empty field (a CRLF after the last line when
+    joined). Kept in a small cache: the full chunk's always hits, and a last
+    chunk's does when bodies of one size are sent again.
+    """
+    key = (size, more)
+    splitter = _SPLITTERS.get(key)
     if splitter is None:
         from struct import Struct  # here: only the writer needs it
 
-        splitter = Struct("76s" * count)
-        if count == _B64_CHUNK_IN // _B64_LINE_IN:
-            _SPLITTERS[count] = splitter
+        full, rest = divmod(size, _B64_LINE_OUT)
+        fmt = f"{_B64_LINE_OUT}s" * full + (f"{rest}s" if rest else "") + ("0s" if more else "")
+        if len(_SPLITTERS) >= _SPLITTERS_MAX:
+            _SPLITTERS.clear()
+        splitter = _SPLITTERS[key] = Struct(fmt)
     return splitter
 
 
-_SPLITTERS: Dict[int, Struct] = {}
+_CRLF = b"\r\n"
+# Splitters kept (up to about 40 KB each); a miss costs a few microseconds.
+_SPLITTERS_MAX = 8
+_SPLITTERS: Dict[Tuple[int, bool], Struct] = {}
 
 
 def _whole_lines(body: _Body) -> Iterator[Chunk]:
@@ -296,7 +304,8 @@ def _whole_lines(body: _Body) -> Iterator[Chunk]:
             pending = b""
         n = len(chunk) - len(chunk) % _B64_CHUNK_IN
         if n == len(chunk):
-            yield chunk
+            if n:
+                yield chunk
             continue
         if n:
             yield chunk[:n]
