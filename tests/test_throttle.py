@@ -401,28 +401,16 @@ def _both(outcomes: List[Any], policy: RetryPolicy) -> List[Any]:
     ends = []
     for kind in ("sync", "async"):
         fake = FakeTime()
+        steady = {"clock": fake.clock, "random": lambda: 0.5}
         message = submit("tx-plan")
         try:
             if kind == "sync":
-                end: Any = send_with_retry(
-                    ScriptedClient(outcomes),  # type: ignore[arg-type]
-                    message,
-                    policy,
-                    sleep=fake.sleep,
-                    clock=fake.clock,
-                    random=lambda: 0.5,
-                )
+                client: Any = ScriptedClient(outcomes)
+                end: Any = send_with_retry(client, message, policy, sleep=fake.sleep, **steady)
             else:
-                end = asyncio.run(
-                    asend_with_retry(
-                        AsyncScriptedClient(outcomes),  # type: ignore[arg-type]
-                        message,
-                        policy,
-                        sleep=fake.async_sleep,
-                        clock=fake.clock,
-                        random=lambda: 0.5,
-                    )
-                )
+                client = AsyncScriptedClient(outcomes)
+                run = asend_with_retry(client, message, policy, sleep=fake.async_sleep, **steady)
+                end = asyncio.run(run)
         except Exception as exc:
             end = exc
         ends.append((end, fake.slept))
