@@ -534,7 +534,8 @@ def _dropped(body: bytes, offset: int) -> Iterator[bytes]:
 def _trickled(
     body: bytes, chunk: int, interval: float, stopping: threading.Event
 ) -> Iterator[bytes]:
-    # The client's deadline bounds the whole exchange, waits included.
+    # The client checks its deadline before each chunk it writes, so the attempt
+    # fails at the first chunk due after the deadline (a wait is not cut short).
     for start in range(0, len(body), chunk):
         if start and stopping.wait(interval):
             raise _Hangup("the simulator was stopped")
