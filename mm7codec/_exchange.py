@@ -895,13 +895,16 @@ def _auth_check(auth: Optional[AuthCheck]) -> Optional[Callable[[str, str], bool
 class ReceiverPolicy:
     """What a receiver answers, step by step, with no I/O.
 
-    A shell (WSGI, ASGI) calls, per request: :meth:`check_head` (an
-    :class:`Answer` ends the request there), :meth:`body_sink` and its
-    ``feed``/``finish``, :meth:`prepare` on the decoded message (an Answer, or
-    a :class:`Pending` whose success answer is already encoded), then calls
-    the handler itself and gives the result to ``Pending.result`` or the
-    exception to ``Pending.failed`` (or, when the handler is interrupted by
-    something else, a cancellation, calls ``Pending.abandon``).
+    A shell (WSGI, ASGI) calls, per request: :meth:`start` (source and head
+    checks; an :class:`Answer` ends the request there, else a
+    :class:`BodySink`), the sink's ``feed``/``finish``, then, with a sync
+    handler, :meth:`handle`. An async shell calls :meth:`prepare` on the
+    decoded message (an Answer, or a :class:`Pending` whose success answer is
+    already encoded), awaits the handler itself and gives the result to
+    ``Pending.result`` or the exception to ``Pending.failed`` (or, when the
+    handler is interrupted by something else, a cancellation, calls
+    ``Pending.abandon``). :meth:`answer_whole` does all of it for a request
+    already in hand.
 
     ``profile`` (a :class:`mm7codec.profiles.Profile` or its name): answers
     carry its response headers (its Content-Type on a bare envelope, no
@@ -1117,7 +1120,9 @@ class ReceiverPolicy:
         )
         if isinstance(sink, Answer):
             return sink
-        return self.handle(sink.feed(body) or sink.finish(), handler, log)
+        wanted = sink.wanted
+        chunk = body if wanted is None else body[:wanted]  # a shell reads no further
+        return self.handle(sink.feed(chunk) or sink.finish(), handler, log)
 
     def refusal(self, http_status: int, error: MM7Error, head: bytes) -> Answer:
         """A Fault for a request that was not decoded, correlated as well as ``head`` allows."""

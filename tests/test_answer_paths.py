@@ -164,7 +164,8 @@ def _failing(message: mm7.Message) -> None:
 
 
 @pytest.mark.parametrize(
-    "case", ["whole", "cut", "short-length", "garbage", "get", "no-auth", "raises", "refuses"]
+    "case",
+    ["whole", "trailing", "cut", "short-length", "garbage", "get", "no-auth", "raises", "refuses"],
 )
 def test_answer_whole_is_what_the_wsgi_app_answers(case: str) -> None:
     headers, body = _capture()
@@ -172,7 +173,10 @@ def test_answer_whole_is_what_the_wsgi_app_answers(case: str) -> None:
     headers = [*headers, ("Authorization", auth)]
     method = "POST"
     handler: Callable[[mm7.Message], Any] = lambda message: None  # noqa: E731
-    if case == "cut":  # a body shorter than its Content-Length
+    if case == "trailing":  # the close delimiter past the Content-Length: not read
+        headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
+        headers.append(("Content-Length", str(len(body) - 40)))
+    elif case == "cut":  # a body shorter than its Content-Length
         body = body[:-40]
         headers = [(n, v) for n, v in headers if n.lower() != "content-length"]
         headers.append(("Content-Length", str(len(body) + 40)))
