@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["MimeWriter", "iter_write", "iter_write_body", "to_bytes"]
 
 _COALESCE = 1 << 16
+# A piece this large is a chunk of its own (a base64 body's last one is often under 64 KiB).
+_LARGE = 1 << 14
 _TEXTUAL = frozenset(
     ("application/smil", "application/xml", "application/json", "application/soap+xml")
 )
@@ -48,13 +50,18 @@ def _is_textual(ct: ContentType) -> bool:
 
 
 def _contains(chunks: Iterator[_Bytes], needle: bytes) -> bool:
-    tail = b""
+    """Whether ``needle`` occurs in the stream, across chunk edges too.
+
+    Each chunk is searched where it lies; only the seam (the last
+    ``len(needle) - 1`` bytes before it and as many after) is copied.
+    """
     keep = len(needle) - 1
+    assert keep > 0  # a delimiter: "--" and a boundary
+    tail = b""
     for chunk in chunks:
-        window = tail + chunk if tail else bytes(chunk)
-        if needle in window:
+        if needle in chunk or (tail and needle in tail + chunk[:keep]):
             return True
-        tail = window[-keep:] if keep else b""
+        tail = (tail + chunk[-keep:])[-keep:]
     return False
 
 
@@ -313,17 +320,17 @@ class MimeWriter:
 
 
 def _coalesce(pieces: Iterator[Chunk]) -> Iterator[bytes]:
+    """Small pieces gathered into chunks of about 64 KiB; large ones go out as they are
+    (gluing a header block to one would copy the whole piece again)."""
     small: List[Chunk] = []
     size = 0
     for piece in pieces:
-        if len(piece) >= _COALESCE:
+        if len(piece) >= _LARGE:
             if small:
-                small.append(piece)
                 yield b"".join(small)
                 small = []
                 size = 0
-            else:
-                yield bytes(piece)
+            yield bytes(piece)
             continue
         small.append(piece)
         size += len(piece)

@@ -53,6 +53,8 @@ _B64_REGULAR_MIN = 1024
 _B64_LINE_IN = 57
 _B64_LINE_OUT = 76
 _B64_CHUNK_IN = _B64_LINE_IN * 1150
+# Writer: an in-memory body written as it is goes out in views of this size.
+_IDENTITY_CHUNK = 1 << 16
 
 
 # -- base64 ------------------------------------------------------------------------------------
@@ -288,14 +290,22 @@ _SPLITTERS_MAX = 8
 _SPLITTERS: Dict[Tuple[int, bool], Struct] = {}
 
 
+def _views(data: _Bytes, size: int) -> Iterator[Chunk]:
+    """``data`` in pieces of ``size`` bytes (the last may be shorter): views, no copies."""
+    if len(data) <= size:
+        if data:
+            yield data
+        return
+    view = memoryview(data)
+    for i in range(0, len(data), size):
+        yield view[i : i + size]
+
+
 def _whole_lines(body: _Body) -> Iterator[Chunk]:
     """The body in pieces of exactly _B64_CHUNK_IN bytes (the last may be shorter)."""
     data = body.in_memory()
     if data is not None:
-        # In memory: slices of a view, no copies.
-        view = memoryview(data)
-        for i in range(0, len(data), _B64_CHUNK_IN):
-            yield view[i : i + _B64_CHUNK_IN]
+        yield from _views(data, _B64_CHUNK_IN)
         return
     pending = b""
     for chunk in body.iter_chunks(_B64_CHUNK_IN):
@@ -375,7 +385,11 @@ class Transfer:
 
     def encode(self, body: _Body) -> Iterator[Chunk]:
         """The encoded body in chunks (file-backed bodies are read once, streamed)."""
-        return body.iter_chunks()
+        data = body.in_memory()
+        if data is None:
+            return body.iter_chunks()
+        # Views, not copies: a whole-body join copies each byte once.
+        return _views(data, _IDENTITY_CHUNK)
 
     def encoded_size(self, size: int) -> Optional[int]:
         """Encoded length of a body of ``size`` bytes; ``None`` when only encoding tells."""
