@@ -17,7 +17,7 @@ first non-SOAP part when nothing matches).
 from __future__ import annotations
 
 from ._errors import DecodeError, DefectRecorder, LimitExceededError
-from ._headers import ContentType, normalize_content_id, parse_content_type
+from ._headers import ContentType, normalize_content_id, parse_cid_href, parse_content_type
 from ._limits import Limits, MessageBudget
 from ._message import Message
 from ._mime_parse import MimeParser
@@ -27,7 +27,7 @@ from ._xml import decode_envelope, read_envelope
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Callable, List, Optional, Tuple
+    from typing import Callable, List, Optional
 
     from ._part import SinkFactory
     from ._pdu import PDU, ContentRef
@@ -325,30 +325,6 @@ class Decoder:
         return _gather_content(getattr(pdu, "content", None), others, self._defects)
 
 
-def _parse_href(href: str) -> Tuple[str, str]:
-    """The Content-ID an href names, and the defect kind if it was written loosely."""
-    text = href.strip()
-    how = ""
-    if text != href:
-        how = "href-whitespace"
-    if text[:4].lower() == "cid:":
-        rest = text[4:]
-        if rest != rest.strip():
-            how = "href-cid-space"
-        text = rest.strip()
-    else:
-        how = "href-missing-cid-prefix"
-    if "%" in text:
-        # RFC 2392: a cid URL is the Content-ID with URL escapes.
-        from urllib.parse import unquote
-
-        text = unquote(text)
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1].strip()
-        how = how or "href-with-brackets"
-    return text, how
-
-
 def _gather_content(
     reference: Optional[ContentRef], others: List[Part], defects: DefectRecorder
 ) -> Optional[Part]:
@@ -370,7 +346,7 @@ def _gather_content(
         defects.record("content-as-sibling-parts", f"{len(others)} parts, no Content href")
         return Part.multipart("mixed", others)
     href = str(reference.href)
-    target, how = _parse_href(href)
+    target, how = parse_cid_href(href)
     if how:
         defects.record(how, href)
     if not others:

@@ -31,6 +31,7 @@ __all__ = [
     "Headers",
     "format_param",
     "normalize_content_id",
+    "parse_cid_href",
     "parse_content_type",
     "parse_header_block",
 ]
@@ -529,6 +530,30 @@ _BCHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW
 def _valid_boundary(value: str) -> bool:
     """A boundary RFC 2046 §5.1.1 allows: 1-70 ``bchars``, the last not a space."""
     return 0 < len(value) <= 70 and not value.endswith(" ") and _BCHARS.issuperset(value)
+
+
+def parse_cid_href(href: str) -> Tuple[str, str]:
+    """The Content-ID an href names, and the defect kind if it was written loosely."""
+    text = href.strip()
+    how = ""
+    if text != href:
+        how = "href-whitespace"
+    if text[:4].lower() == "cid:":
+        rest = text[4:]
+        if rest != rest.strip():
+            how = "href-cid-space"
+        text = rest.strip()
+    else:
+        how = "href-missing-cid-prefix"
+    if "%" in text:
+        # RFC 2392: a cid URL is the Content-ID with URL escapes.
+        from urllib.parse import unquote
+
+        text = unquote(text)
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].strip()
+        how = how or "href-with-brackets"
+    return text, how
 
 
 def normalize_content_id(value: Optional[str]) -> Optional[str]:

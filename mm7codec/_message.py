@@ -8,6 +8,7 @@ requests with content, the MIME part that ``Content href`` names.
 from __future__ import annotations
 
 from ._errors import EncodeError, StatusError
+from ._headers import parse_cid_href
 from ._pdu import (
     PDU,
     RESPONSE_FOR,
@@ -80,7 +81,18 @@ def _pair_content(message: Message) -> None:
     if reference is not None:
         href = str(reference.href).strip()
         wanted = href[4:].strip() if href[:4].lower() == "cid:" else None
-        if wanted and wanted != content_id and any(p.content_id == wanted for p in content.walk()):
+        named = {p.content_id for p in content.walk()}
+        # Read as the decoder reads it (no cid:, brackets, spaces, URL escapes), so a
+        # decoded message rebuilt by replace() keeps its content: a loose spelling is
+        # written canonically, an escaped cid URL (RFC 2392) already is.
+        target, how = parse_cid_href(str(reference.href))
+        if target and target in named and (how or wanted not in named):
+            if how:
+                reference = replace(reference, href=f"cid:{target}")
+                pdu = replace(pdu, content=reference)
+                object.__setattr__(message, "pdu", pdu)
+            wanted = target
+        if wanted and wanted != content_id and wanted in named:
             # The href names the root inside the content, as a decoded message whose
             # media came as sibling parts does: kept, no Content-ID given twice.
             return

@@ -690,7 +690,7 @@ def test_value_to_data_fallbacks() -> None:
 
 
 def test_parse_href_forms() -> None:
-    from mm7codec._decoder import _parse_href
+    from mm7codec._headers import parse_cid_href as _parse_href
 
     assert _parse_href(" cid:x ") == ("x", "href-whitespace")
     assert _parse_href("cid: x") == ("x", "href-cid-space")
