@@ -19,6 +19,7 @@ import time
 from ._decoder import Decoder, decode
 from ._encoder import encode, encode_echoing
 from ._errors import DecodeError, EncodeError, LimitExceededError, MM7Error, StatusError
+from ._headers import header_value
 from ._limits import Limits
 from ._message import Message, answer_mm7_version
 from ._pdu import RESPONSE_FOR, Request, RSErrorRsp, Status, VASPErrorRsp
@@ -551,15 +552,6 @@ class ReplyReader:
                 raise DecodeError("answer chunk not followed by CRLF")
             del self._buf[:2]
             self._chunk_left = -1
-
-
-def header_value(headers: Iterable[Tuple[str, str]], name: str) -> Optional[str]:
-    """The first header field called ``name`` (any case)."""
-    wanted = name.lower()
-    for key, value in headers:
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 def interpret_reply(

@@ -20,7 +20,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+    from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 else:
     # The module behind collections.abc, already loaded by collections (and
     # so by enum): importing collections.abc itself would add a module.
@@ -30,6 +30,7 @@ __all__ = [
     "ContentType",
     "Headers",
     "format_param",
+    "header_value",
     "normalize_content_id",
     "parse_cid_href",
     "parse_content_type",
@@ -530,6 +531,15 @@ _BCHARS = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW
 def _valid_boundary(value: str) -> bool:
     """A boundary RFC 2046 §5.1.1 allows: 1-70 ``bchars``, the last not a space."""
     return 0 < len(value) <= 70 and not value.endswith(" ") and _BCHARS.issuperset(value)
+
+
+def header_value(headers: Iterable[Tuple[str, str]], name: str) -> Optional[str]:
+    """The value of the first header field called ``name`` (any case), or ``None``."""
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return None
 
 
 def parse_cid_href(href: str) -> Tuple[str, str]:

@@ -16,6 +16,7 @@ when the cut body does not decode.
 from __future__ import annotations
 
 from ._errors import DecodeError, DefectRecorder, LimitExceededError
+from ._headers import header_value
 from ._limits import Limits
 
 TYPE_CHECKING = False
@@ -149,8 +150,8 @@ def parse_http(
     uncut: Optional[bytes] = None
     body = stripped[body_start:]
     offset = skipped + body_start
-    transfer = _get(headers, "Transfer-Encoding")
-    length_text = _get(headers, "Content-Length")
+    transfer = header_value(headers, "Transfer-Encoding")
+    length_text = header_value(headers, "Content-Length")
     if transfer is not None and "chunked" in transfer.lower():
         body = _dechunk(body, offset)
     elif length_text is not None:
@@ -199,14 +200,6 @@ def _check_head(head: bytes, offset: int) -> None:
         if head[at + 1 : at + 2] != b"\n":
             raise DecodeError("bare CR in the HTTP header block", offset=offset + at)
         at = head.find(b"\r", at + 2)
-
-
-def _get(headers: List[Tuple[str, str]], name: str) -> Optional[str]:
-    wanted = name.lower()
-    for key, value in headers:
-        if key.lower() == wanted:
-            return value
-    return None
 
 
 def _start_line(

@@ -23,6 +23,7 @@ from ._headers import (
     _valid_boundary,
     decode_text,
     decode_words,
+    header_value,
     normalize_content_id,
     parse_content_type,
     parse_parameters,
@@ -411,7 +412,7 @@ class Part:
     ) -> None:
         hdrs = tuple(headers)
         if content_type is None:
-            raw = _first(hdrs, "content-type")
+            raw = header_value(hdrs, "content-type")
             content_type = parse_content_type(raw)[0]
         object.__setattr__(self, "_headers", hdrs)
         object.__setattr__(self, "_ct", content_type)
@@ -667,7 +668,7 @@ class Part:
 
     def header(self, name: str, default: Optional[str] = None) -> Optional[str]:
         """The first header called ``name`` (any case), or ``default``."""
-        found = _first(self._headers, name.lower())
+        found = header_value(self._headers, name)
         return default if found is None else found
 
     @property
@@ -675,18 +676,18 @@ class Part:
         """Content-ID without ``<>`` (see :func:`normalize_content_id`), or ``None``."""
         cid = self._cid
         if cid is _UNREAD:
-            cid = normalize_content_id(_first(self._headers, "content-id"))
+            cid = normalize_content_id(header_value(self._headers, "content-id"))
             object.__setattr__(self, "_cid", cid)
         return cid  # type: ignore[return-value]
 
     @property
     def content_location(self) -> Optional[str]:
-        return _first(self._headers, "content-location")
+        return header_value(self._headers, "content-location")
 
     @property
     def transfer_encoding(self) -> Optional[str]:
         """The Content-Transfer-Encoding header, lowercased, or ``None``."""
-        value = _first(self._headers, "content-transfer-encoding")
+        value = header_value(self._headers, "content-transfer-encoding")
         return None if value is None else value.strip().lower()
 
     @property
@@ -697,7 +698,7 @@ class Part:
         RFC 2231 and RFC 2047 encodings are undone (handsets send both). The
         name is the sender's: clean it before using it as a path.
         """
-        disposition = _first(self._headers, "content-disposition")
+        disposition = header_value(self._headers, "content-disposition")
         name = parse_parameters(disposition)[1].get("filename") if disposition else None
         if not name:
             name = self._ct.params.get("name") or self.content_location
@@ -862,13 +863,6 @@ def _same_bytes(a: _Body, b: _Body) -> bool:
         if bufa[:n] != bufb[:n]:
             return False
         bufa, bufb = bufa[n:], bufb[n:]
-
-
-def _first(headers: Headers, lname: str) -> Optional[str]:
-    for name, value in headers:
-        if name.lower() == lname:
-            return value
-    return None
 
 
 def _as_ct(value: Union[str, ContentType]) -> ContentType:

@@ -18,7 +18,8 @@ import time
 from typing import TYPE_CHECKING, Awaitable, Callable, NamedTuple, Optional, Union
 
 from ._errors import MM7Error
-from ._exchange import HTTPError, Outcome, classify, header_value, is_retryable
+from ._exchange import HTTPError, Outcome, classify, is_retryable
+from ._headers import header_value
 from ._message import Message
 from ._status import StatusCode
 

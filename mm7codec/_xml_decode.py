@@ -151,19 +151,27 @@ def _inner(elem: Element, depth: int, limit: int) -> str:
     return "".join(parts)
 
 
-def canonical_fragment(xml: str) -> str:
-    """Canonical form of raw XML content (``Status.details``), as the decoder returns it.
-
-    For tests and callers comparing details they wrote with details decoded.
-    """
+def fragment_tree(xml: str) -> Tuple[Optional[Element], str]:
+    """Raw XML content (``Status.details``) parsed under a stand-in root, or ``None`` and
+    why it is not well-formed. The decoder's reading and the encoder's check share it."""
     from xml.etree.ElementTree import ParseError, XMLParser
 
     parser = XMLParser()
     try:
         parser.feed("<r>" + xml + "</r>")
-        root = parser.close()
+        return parser.close(), ""
     except ParseError as exc:
-        raise DecodeError(f"not well-formed XML: {exc}") from None
+        return None, str(exc)
+
+
+def canonical_fragment(xml: str) -> str:
+    """Canonical form of raw XML content (``Status.details``), as the decoder returns it.
+
+    For tests and callers comparing details they wrote with details decoded.
+    """
+    root, why = fragment_tree(xml)
+    if root is None:
+        raise DecodeError(f"not well-formed XML: {why}")
     return _inner(root, 0, 1 << 30)
 
 

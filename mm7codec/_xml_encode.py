@@ -239,14 +239,11 @@ def _check_fragment(xml: str, where: str, single: bool) -> None:
     check_chars(xml, where)
     if "<!" in xml and ("<!DOCTYPE" in xml or "<!ENTITY" in xml):
         raise EncodeError(f"{where}: a DOCTYPE or ENTITY declaration is not allowed")
-    from xml.etree.ElementTree import ParseError, XMLParser
+    from ._xml_decode import fragment_tree
 
-    parser = XMLParser()
-    try:
-        parser.feed("<r>" + xml + "</r>")
-        root = parser.close()
-    except ParseError as exc:
-        raise EncodeError(f"{where}: not well-formed XML ({exc})") from None
+    root, why = fragment_tree(xml)
+    if root is None:
+        raise EncodeError(f"{where}: not well-formed XML ({why})")
     if single and (len(root) != 1 or (root.text or "").strip() or (root[0].tail or "").strip()):
         raise EncodeError(f"{where}: must be exactly one element")
     if not single and any(
