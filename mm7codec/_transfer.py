@@ -55,6 +55,9 @@ _B64_LINE_OUT = 76
 _B64_CHUNK_IN = _B64_LINE_IN * 1150
 # Writer: an in-memory body written as it is goes out in views of this size.
 _IDENTITY_CHUNK = 1 << 16
+# Single bytes are looked for as ints (``_CR in data``): ``bytes in bytes`` first tries
+# its operand as an int, raising and clearing a TypeError each time (0.12 µs).
+_CR, _LF, _EQUALS = 13, 10, ord("=")
 
 
 # -- base64 ------------------------------------------------------------------------------------
@@ -87,7 +90,7 @@ def _a2b_regular(data: bytes) -> Optional[bytes]:
         if crlf and data[nl - 1 : stop : step] != b"\r" * full:
             return None
         tail = data[stop:]
-        if b"\n" in tail or b"\r" in tail:
+        if _LF in tail or _CR in tail:
             return None
         breaks = (2 if crlf else 1) * full
     chars = n - breaks
@@ -157,7 +160,7 @@ class _Base64Decoder:
         if not self._carry:
             out = _b64_clean(data)
             if out is not None:
-                if b"=" in data:
+                if _EQUALS in data:
                     self._done = True
                 if out:
                     self._sink.write(out)
@@ -463,7 +466,7 @@ def fits_8bit(data: _Bytes) -> bool:
     """Whether ``data`` may go 7bit/8bit: lines all end in CRLF, none longer than
     :data:`MAX_LINE`, no NUL."""
     return (
-        b"\0" not in data
+        0 not in data  # NUL, looked for as an int
         and _crlf_only(data)
         and (len(data) <= MAX_LINE or max(map(len, data.split(b"\r\n"))) <= MAX_LINE)
     )

@@ -326,13 +326,17 @@ _XMLParser: Any = None
 _ParseError: Any = None
 
 
+_BANG = ord("!")
+
+
 def _parse(data: bytes) -> Element:
     nul = data.find(b"\x00")
     if nul >= 0:
         raise DecodeError("NUL byte in the XML envelope", offset=nul)
     # "!" first: one memchr, where looking for "<!" in XML (a "<" every few bytes) took
-    # 0.6 µs for 1 KB, a twentieth of the parse.
-    if b"!" in data and b"<!" in data and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
+    # 0.6 µs for 1 KB, a twentieth of the parse. Looked for as an int: ``bytes in bytes``
+    # first tries its operand as an int, raising and clearing a TypeError (0.12 µs).
+    if _BANG in data and b"<!" in data and (b"<!DOCTYPE" in data or b"<!ENTITY" in data):
         # Rejected before expat sees it: no entity is ever declared or expanded.
         at = data.find(b"<!DOCTYPE")
         raise DecodeError(
