@@ -669,6 +669,7 @@ class ClientBase:
         limits: Optional[Limits] = None,
         profile: Union[Profile, str, None] = None,
         rate_limit: Union[float, RateLimiter, None] = None,
+        validate: bool = True,
     ) -> None:
         import urllib.parse  # here: a receiver never parses a URL
 
@@ -691,6 +692,7 @@ class ClientBase:
             )
         self._authorization = None if auth is None else basic_auth_header(*auth)
         self.timeout = timeout
+        self.validate = validate
         self.version = None if version is None else get_version(version)
         self.profile: Optional[Profile] = None
         if profile is not None:
@@ -728,7 +730,9 @@ class ClientBase:
         Raises:
             EncodeError: the message does not encode (nothing is sent).
         """
-        encoded = encode(message, version=self.version, profile=self.profile)
+        encoded = encode(
+            message, version=self.version, profile=self.profile, validate=self.validate
+        )
         return self._head(encoded), encoded
 
     def _head(self, encoded: EncodedMessage, length: Optional[int] = None) -> bytes:

@@ -155,6 +155,10 @@ class Client(ClientBase):
     every client of one account) spaces the requests of all threads using
     this client; the wait for a slot is not part of ``timeout``.
     :func:`send_with_retry` resends what is safe to resend.
+    ``validate=False`` is ``encode(message, validate=False)`` for every message:
+    a decoded message is forwarded as it was received, unknown elements
+    (``pdu.extensions``) and values outside the schema's types included, where
+    the default refuses it with an ``EncodeError`` before any byte is sent.
 
     Thread-safe: requests on one client are sent one at a time.
 
