@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         Any,
         BinaryIO,
         Callable,
+        Dict,
         Iterable,
         Iterator,
         List,
@@ -437,6 +438,14 @@ class Part:
         epilogue = None if self.epilogue is None else bytes(self.epilogue)
         fields = (self._headers, self._ct, body, self._parts, preamble, epilogue)
         return (_unpickle_part, (*fields, self._fixed_boundary))
+
+    # Immutable, so a copy is the part itself (as for a tuple): copying through
+    # __reduce__ would read a spooled body into memory, 50 MB for a 50 MB part.
+    def __copy__(self) -> Part:
+        return self
+
+    def __deepcopy__(self, memo: Dict[int, Any]) -> Part:
+        return self
 
     @classmethod
     def _parsed(

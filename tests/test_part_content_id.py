@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 from pathlib import Path
+from typing import List
+
+import pytest
 
 import mm7codec
 from mm7codec._headers import normalize_content_id
 from mm7codec._limits import Limits
 from mm7codec._mime import Part, parse
+from mm7codec._part import _FileObjBody
 
 BODY = (
     b"--b\r\n"
@@ -72,6 +77,25 @@ def test_a_decoded_message_pickles_with_its_content(tmp_path: Path) -> None:
     assert named.data == b"second"
     fixed = Part.multipart("mixed", [Part.text("x")], boundary="fixed-b")
     assert pickle.loads(pickle.dumps(fixed))._fixed_boundary
+
+
+def test_copies_of_a_decoded_message_share_its_parts_unread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Parts are immutable: copy and deepcopy give the part itself, as for a tuple, and
+    # never read a body spooled to a file (copying through __reduce__ read it all).
+    with open("examples/deliver-mo-picture.http", "rb") as f:
+        message = mm7codec.decode_http(f.read(), limits=Limits(spool_threshold=16))
+    assert message.content is not None
+    spooled = [p for p in message.content.walk() if isinstance(p._body, _FileObjBody)]
+    assert spooled
+    reads: List[str] = []
+    monkeypatch.setattr(_FileObjBody, "read", lambda self: reads.append("read") or b"")
+    deep = copy.deepcopy(message)
+    assert deep.content is message.content
+    assert copy.copy(spooled[0]) is spooled[0]
+    assert copy.deepcopy([spooled[0]])[0] is spooled[0]
+    assert reads == []
 
 
 def test_built_parts_read_their_header() -> None:
