@@ -578,7 +578,7 @@ def group_scaling(rep: Report, rounds: int, min_time: float, quick: bool) -> Non
     for size in sizes:
         body, ct, _ = build_mms(size, binary=False)
         # Each call of the big ones takes 0.02-0.2 s: fewer rounds, but not so few that one
-        # slow sample decides the whole-against-feeds target (3 rounds read 1.01-1.13×).
+        # slow sample decides the whole-against-feeds target (with 3, runs read 0.96-1.13×).
         n = max(1, min(rounds, 7 if size >= 10_000_000 else rounds))
         t = compare(
             {
