@@ -29,6 +29,8 @@ from mm7codec import (
     Decoder,
     DeliverRsp,
     EncodedMessage,
+    LimitExceededError,
+    Limits,
     Message,
     Part,
     SchemaVersion,
@@ -511,3 +513,34 @@ def test_bare_envelope_takes_its_charset_from_the_http_content_type() -> None:
     decoded = decode(xml.encode("gb2312"), 'text/xml; charset="GB2312"')
     assert decoded == message
     assert decoded.defects == ()
+
+
+@pytest.mark.parametrize("kind", [bytearray, memoryview], ids=["bytearray", "memoryview"])
+@pytest.mark.parametrize("with_content", [False, True], ids=["bare", "multipart"])
+def test_decode_takes_a_bytes_like_body(kind: type, with_content: bool) -> None:
+    # decode() reads a whole bytes body in one step; other buffers go the way of feed().
+    message = (
+        http_content_message() if with_content else Message(DeliverRsp(status=Status(1000)), "t1")
+    )
+    encoded = encode(message)
+    assert decode(kind(encoded.body), encoded.content_type) == message
+
+
+@pytest.mark.parametrize("with_content", [False, True], ids=["bare", "multipart"])
+def test_decode_refuses_a_body_over_max_message_size_as_feeding_does(with_content: bool) -> None:
+    message = (
+        http_content_message() if with_content else Message(DeliverRsp(status=Status(1000)), "t1")
+    )
+    encoded = encode(message)
+    limits = Limits(max_message_size=len(encoded.body) - 1)
+    with pytest.raises(LimitExceededError) as whole:
+        decode(encoded.body, encoded.content_type, limits=limits)
+    decoder = Decoder(encoded.content_type, limits=limits)
+    with pytest.raises(LimitExceededError) as fed:
+        for i in range(0, len(encoded.body), 100):
+            decoder.feed(encoded.body[i : i + 100])
+    assert whole.value.limit == fed.value.limit == "max_message_size"
+    assert whole.value.status_code == fed.value.status_code
+    # One byte more and the same body decodes.
+    bigger = Limits(max_message_size=len(encoded.body))
+    assert decode(encoded.body, encoded.content_type, limits=bigger) == message
