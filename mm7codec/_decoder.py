@@ -78,12 +78,13 @@ class Decoder:
         # collected here without deciding again, so a body trickled in byte by byte stays
         # linear: re-joining everything on every feed was quadratic.
         self._blank = False
-        self._blank_tail = bytearray()
+        self._blank_tail: Optional[bytearray] = None  # made when whitespace comes alone
         self._label_ct: Optional[ContentType] = None
         self._parser: Optional[MimeParser] = None
         # max_message_size: counted here until the body is known to be MIME, then by the
         # parser (each byte by one MessageBudget, so feeding never changes the outcome).
-        self._budget = MessageBudget(self._limits.max_message_size)
+        # Made by the first feed: decode() of a body that fits never needs one.
+        self._budget: Optional[MessageBudget] = None
         self._closed = False
 
     def feed(self, data: bytes) -> None:
@@ -98,7 +99,10 @@ class Decoder:
             self._parser.feed(data)
             return
         n = len(data)
-        keep = self._budget.take(n)
+        budget = self._budget
+        if budget is None:
+            budget = self._budget = MessageBudget(self._limits.max_message_size)
+        keep = budget.take(n)
         if keep < n:
             # The bytes that fit are read first, as they would be in smaller chunks.
             if keep:
@@ -106,7 +110,7 @@ class Decoder:
             if self._mode == "mime":
                 assert self._parser is not None
                 self._parser.feed(data[keep:])  # the parser refuses them, as it would alone
-            raise self._budget.error()
+            raise budget.error()
         self._take(data)
 
     def _take(self, data: bytes) -> None:
@@ -116,6 +120,8 @@ class Decoder:
             self._pending.append(data)
             self._check_envelope_size()
         elif self._blank and not data.translate(None, _WHITESPACE):
+            if self._blank_tail is None:
+                self._blank_tail = bytearray()
             self._blank_tail += data
         else:
             self._take_blank_tail()
@@ -171,7 +177,7 @@ class Decoder:
         self._blank = False
         if self._blank_tail:
             self._pending.append(bytes(self._blank_tail))
-            self._blank_tail = bytearray()
+            self._blank_tail = None
 
     def _check_envelope_size(self) -> None:
         if self._pending_size > self._limits.max_envelope_size:
@@ -183,30 +189,37 @@ class Decoder:
 
     def _decide(self, final: bool) -> None:
         pending = self._pending
-        head = pending[0] if len(pending) == 1 else b"".join(pending)
-        self._pending = [head]
-        start = head.lstrip(_WHITESPACE)
-        if start[:3] == _BOM:
-            start = start[3:].lstrip(_WHITESPACE)
+        if len(pending) == 1:
+            head = pending[0]
+        else:
+            head = b"".join(pending)
+            self._pending = [head]
         label = self._label_ct
         if label is None and self._label:
             # Parsed once: _decide runs on every feed until the body's kind is known.
             label = self._label_ct = parse_content_type(self._label)[0]
-        if not start:
-            if final:
-                raise DecodeError("empty MM7 body")
-            self._blank = True
-            return
-        if len(start) < 3 and not final:
-            # Too few bytes to tell "<", "--" and a byte order mark apart: wait.
-            return
+        if head[:1] == b"<":
+            start = head  # an envelope with nothing before it: the usual body
+        else:
+            start = head.lstrip(_WHITESPACE)
+            if start[:3] == _BOM:
+                start = start[3:].lstrip(_WHITESPACE)
+            if not start:
+                if final:
+                    raise DecodeError("empty MM7 body")
+                self._blank = True
+                return
+            if len(start) < 3 and not final:
+                # Too few bytes to tell "<", "--" and a byte order mark apart: wait.
+                return
         if start[0] == _LT or start[:2] in (b"\xff\xfe", b"\xfe\xff"):
             if label is not None and f"{label.type}/{label.subtype}" not in _XML_TYPES:
                 labelled = _names_boundary(label)
                 kind = "xml-body-labelled-multipart" if labelled else "xml-body-mislabelled"
                 self._defects.record(kind, str(self._label))
             self._mode = "xml"
-            self._check_envelope_size()
+            if self._pending_size > self._limits.max_envelope_size:
+                self._check_envelope_size()
             return
         if _names_boundary(label):
             assert self._label is not None

@@ -142,11 +142,13 @@ class Message:
         ) -> None: ...
 
     def __post_init__(self) -> None:
-        version = get_version(self.version)
-        object.__setattr__(self, "version", version)
+        version = self.version
+        if type(version) is not SchemaVersion:  # a decoded message's already is one
+            version = get_version(version)
+            object.__setattr__(self, "version", version)
         if self.mm7_version is None:
             object.__setattr__(self, "mm7_version", version.default_mm7_version)
-        if not isinstance(self.defects, tuple):
+        if type(self.defects) is not tuple:
             object.__setattr__(self, "defects", tuple(self.defects))
 
     def _on_build(self) -> None:

@@ -370,7 +370,11 @@ def _parse(data: bytes) -> Element:
 
 
 class _Recorder:
-    __slots__ = ("limit", "recorder", "root", "source")
+    """One envelope's reading state, and the context every reader gets (``ctx``):
+    defects, the depth limit and ``version``, the schema the PDU is read against
+    (set by ``_decode_pdu``; swapped while an element of another version is read)."""
+
+    __slots__ = ("limit", "recorder", "root", "source", "version")
 
     def __init__(self, recorder: DefectRecorder, strict: bool, limit: int) -> None:
         # Strict here and lenient outside: a strict recorder of its own, which raises at
@@ -379,6 +383,7 @@ class _Recorder:
         self.limit = limit
         self.source = b""
         self.root: Optional[Element] = None
+        self.version = LATEST
 
     def defect(
         self,
@@ -404,25 +409,16 @@ class _Recorder:
             self.defect("unexpected-child", f"{where} has child elements")
 
 
-class _Ctx:
-    __slots__ = ("limit", "rec", "version")
-
-    def __init__(self, rec: _Recorder, version: SchemaVersion) -> None:
-        self.rec = rec
-        self.version = version
-        self.limit = rec.limit  # read for every element
-
-
-def _boolean(ctx: _Ctx, text: str, where: str) -> Any:
+def _boolean(ctx: _Recorder, text: str, where: str) -> Any:
     if text in ("true", "1"):
         return True
     if text in ("false", "0"):
         return False
     lowered = text.lower()
     if lowered in ("true", "false"):
-        ctx.rec.defect("boolean-case", f"{where}={text!r}")
+        ctx.defect("boolean-case", f"{where}={text!r}")
         return lowered == "true"
-    ctx.rec.defect("invalid-boolean", f"{where}={text!r}")
+    ctx.defect("invalid-boolean", f"{where}={text!r}")
     return text
 
 
@@ -437,11 +433,11 @@ def ascii_int(text: str) -> Optional[int]:
     return None
 
 
-def _positive(ctx: _Ctx, text: str, where: str) -> Optional[int]:
+def _positive(ctx: _Recorder, text: str, where: str) -> Optional[int]:
     value = ascii_int(text)
     if value is not None and value > 0:
         return value
-    ctx.rec.defect("invalid-integer", f"{where}={text!r}")
+    ctx.defect("invalid-integer", f"{where}={text!r}")
     return None
 
 
@@ -494,14 +490,14 @@ def _simple_kind(version: SchemaVersion, type_name: str) -> _Kind:
     return found
 
 
-def _read_simple(ctx: _Ctx, elem: Element, kind: _Kind, level: int, where: str) -> Any:
+def _read_simple(ctx: _Recorder, elem: Element, kind: _Kind, level: int, where: str) -> Any:
     """The value of a simple-typed element whose kind :func:`_simple_kind` gave.
 
     Every caller has checked ``level`` against ``max_xml_depth`` (the PDU's
     children once for all, a record's children as it reads them).
     """
     if len(elem):
-        ctx.rec.leaf(elem, level, where)
+        ctx.leaf(elem, level, where)
     how, enum = kind
     raw = elem.text
     if how == _PRESERVE:
@@ -511,12 +507,12 @@ def _read_simple(ctx: _Ctx, elem: Element, kind: _Kind, level: int, where: str) 
         return text
     if how == _ENUM:
         if text not in enum:  # type: ignore[operator]
-            ctx.rec.defect("enum-value", f"{where}={text!r}")
+            ctx.defect("enum-value", f"{where}={text!r}")
         return text
     return _boolean(ctx, text, where)
 
 
-def _simple_value(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
+def _simple_value(ctx: _Recorder, elem: Element, type_name: str, level: int, where: str) -> Any:
     """The value of a simple-typed element, by its XSD type in the detected version."""
     return _read_simple(ctx, elem, _simple_kind(ctx.version, type_name), level, where)
 
@@ -547,13 +543,13 @@ def _attr_table(version: SchemaVersion, ct: ComplexType, names: Dict[str, str]) 
 
 
 def _attributes(
-    ctx: _Ctx, elem: Element, ct: ComplexType, names: Dict[str, str], where: str
+    ctx: _Recorder, elem: Element, ct: ComplexType, names: Dict[str, str], where: str
 ) -> Dict[str, Any]:
     return _read_attributes(ctx, elem, _attr_table(ctx.version, ct, names), where)
 
 
 def _read_attributes(
-    ctx: _Ctx, elem: Element, table: _AttrTable, where: str, local: str = ""
+    ctx: _Recorder, elem: Element, table: _AttrTable, where: str, local: str = ""
 ) -> Dict[str, Any]:
     """The attributes of ``elem`` as :func:`_attr_table` says, deviations named
     under ``where/local`` (built only for a deviation)."""
@@ -567,9 +563,9 @@ def _read_attributes(
         if entry is None:
             if name in absent:
                 at = _path(where, local)
-                ctx.rec.defect("attribute-not-in-version", f"{at}/@{name} in {ctx.version.name}")
+                ctx.defect("attribute-not-in-version", f"{at}/@{name} in {ctx.version.name}")
             elif name[:1] != "{":  # namespaced attributes (xmlns-like vendor bits) are ignored
-                ctx.rec.defect("unknown-attribute", f"{_path(where, local)}/@{name}")
+                ctx.defect("unknown-attribute", f"{_path(where, local)}/@{name}")
             continue
         field, how, enum = entry
         if how == _PRESERVE:
@@ -580,7 +576,7 @@ def _read_attributes(
             values[field] = text
         elif how == _ENUM:
             if text not in enum:  # type: ignore[operator]
-                ctx.rec.defect("enum-value", f"{_path(where, local)}/@{name}={text!r}")
+                ctx.defect("enum-value", f"{_path(where, local)}/@{name}={text!r}")
             values[field] = text
         elif how == _BOOL:
             if text == "true" or text == "1":
@@ -597,7 +593,7 @@ def _read_attributes(
                 values[field] = number
     for name, needed in required:
         if needed not in values:
-            ctx.rec.defect("missing-attribute", f"{_path(where, local)}/@{name}")
+            ctx.defect("missing-attribute", f"{_path(where, local)}/@{name}")
     return values
 
 
@@ -629,7 +625,7 @@ def _address_items(version: SchemaVersion, choice: ComplexType) -> _Items:
 
 
 def _address_entry(
-    ctx: _Ctx, item: Element, items: _Items, where: str
+    ctx: _Recorder, item: Element, items: _Items, where: str
 ) -> Optional[Tuple[str, str, _AttrTable]]:
     """What address element ``item`` is (``None``: not an address; other spellings named)."""
     entry = items.get(item.tag)
@@ -640,13 +636,13 @@ def _address_entry(
         spelled = _ADDRESS_SPELLINGS.get(local)
         if spelled is None:
             return None
-        ctx.rec.defect("rfc822-address-element", f"{where}/{local} read as {spelled}")
+        ctx.defect("rfc822-address-element", f"{where}/{local} read as {spelled}")
         local = spelled
     return items[local]
 
 
 def _read_address(
-    ctx: _Ctx,
+    ctx: _Recorder,
     item: Element,
     entry: Tuple[str, str, _AttrTable],
     level: int,
@@ -657,7 +653,7 @@ def _read_address(
     (the To/Cc/Bcc list), else under the element's own name."""
     kind, local, table = entry
     if len(item) or level > ctx.limit:
-        ctx.rec.leaf(item, level, where)
+        ctx.leaf(item, level, where)
     # make(Address, ...) without the call, the commonest record: Address has no
     # __post_init__ to run (test_address_needs_no_normalising pins it).
     address: Any = _new(Address)
@@ -671,7 +667,7 @@ def _read_address(
 
 
 def _address_in(
-    ctx: _Ctx, elem: Element, items: _Items, level: int, where: str
+    ctx: _Recorder, elem: Element, items: _Items, level: int, where: str
 ) -> Optional[Address]:
     """The address inside ``elem`` (a choice of Number/RFC2822Address/ShortCode)."""
     found: Optional[Address] = None
@@ -679,18 +675,18 @@ def _address_in(
         entry = _address_entry(ctx, child, items, where)
         if entry is None:
             _check_depth(child, level + 1, ctx.limit)
-            ctx.rec.defect("unknown-element", f"{where}/{child.tag} (dropped)")
+            ctx.defect("unknown-element", f"{where}/{child.tag} (dropped)")
             continue
         if found is not None:
-            ctx.rec.defect("extra-address", f"{where} holds more than one address")
+            ctx.defect("extra-address", f"{where} holds more than one address")
             continue
         found = _read_address(ctx, child, entry, level + 1, where, None)
     if found is None:
         text = elem.text.strip(_WS) if elem.text else ""
         if not text:
-            ctx.rec.defect("empty-element", f"{where} has no address")
+            ctx.defect("empty-element", f"{where} has no address")
             return None
-        ctx.rec.defect("bare-address", f"{where}={text!r}")
+        ctx.defect("bare-address", f"{where}={text!r}")
         return make(Address, {"value": text, "kind": "email" if "@" in text else "number"})
     return found
 
@@ -701,18 +697,18 @@ def _compile_address(version: SchemaVersion, type_name: str) -> Optional[_Items]
 
 
 def _read_address_field(
-    ctx: _Ctx, elem: Element, items: Optional[_Items], level: int, where: str
+    ctx: _Recorder, elem: Element, items: Optional[_Items], level: int, where: str
 ) -> Any:
     """Sender, Recipient, SenderAddress: one address (``items`` from _compile_address)."""
     if items is None:
         # Plain text in this version (SenderAddress in REL-5-MM7-1-0/1-1).
         if len(elem):
-            ctx.rec.defect("typed-address", f"{where} in {ctx.version.name}")
+            ctx.defect("typed-address", f"{where} in {ctx.version.name}")
             typed = _address_items(ctx.version, ctx.version.types["addressType"])
             return _address_in(ctx, elem, typed, level, where)
         text = _text(elem)
         if not text:
-            ctx.rec.defect("empty-element", where)
+            ctx.defect("empty-element", where)
             return None
         return make(Address, {"value": text, "kind": "email" if "@" in text else "number"})
     if len(elem) == 1:
@@ -764,7 +760,9 @@ def _compile_recipients(version: SchemaVersion, type_name: str) -> _ListTable:
     return table
 
 
-def _read_recipients(ctx: _Ctx, elem: Element, table: _ListTable, level: int, where: str) -> Any:
+def _read_recipients(
+    ctx: _Recorder, elem: Element, table: _ListTable, level: int, where: str
+) -> Any:
     lists: Dict[str, List[Address]] = {}
     limit = ctx.limit
     for child in elem:
@@ -774,11 +772,11 @@ def _read_recipients(ctx: _Ctx, elem: Element, table: _ListTable, level: int, wh
             entry = table.get(_split(tag)[1])  # To/Cc/Bcc in any namespace
         if entry is None:
             _check_depth(child, level + 1, limit)
-            ctx.rec.defect("unknown-element", f"{where}/{_split(tag)[1]} (dropped)")
+            ctx.defect("unknown-element", f"{where}/{_split(tag)[1]} (dropped)")
             continue
         local, field, items = entry
         if level + 1 > limit:
-            ctx.rec.depth(level + 1)
+            ctx.depth(level + 1)
         target = lists.get(field)
         if target is None:
             target = lists[field] = []
@@ -793,7 +791,7 @@ def _read_recipients(ctx: _Ctx, elem: Element, table: _ListTable, level: int, wh
                 found = _address_entry(ctx, item, items, f"{where}/{local}")
                 if found is None:
                     _check_depth(item, level + 2, limit)
-                    ctx.rec.defect("unknown-element", f"{where}/{local}/{item.tag} (dropped)")
+                    ctx.defect("unknown-element", f"{where}/{local}/{item.tag} (dropped)")
                     continue
             target.append(_read_address(ctx, item, found, level + 2, where, local))
     # Recipients() makes tuples of the lists; a list not sent stays ().
@@ -817,7 +815,7 @@ def _compile_fields(version: SchemaVersion, type_name: str, names: Dict[str, str
 
 
 def _read_fields(
-    ctx: _Ctx, elem: Element, arg: Tuple[type, _FieldTable], level: int, where: str
+    ctx: _Recorder, elem: Element, arg: Tuple[type, _FieldTable], level: int, where: str
 ) -> Any:
     """A record whose children are its fields (SenderIdentification)."""
     cls, table = arg
@@ -830,11 +828,11 @@ def _read_fields(
             entry = table.get(_split(tag)[1])  # in any namespace
         if entry is None:
             _check_depth(child, level + 1, limit)
-            ctx.rec.defect("unknown-element", f"{where}/{_split(tag)[1]} (dropped)")
+            ctx.defect("unknown-element", f"{where}/{_split(tag)[1]} (dropped)")
             continue
         local, field, read, read_arg = entry
         if level + 1 > limit:
-            ctx.rec.depth(level + 1)
+            ctx.depth(level + 1)
         values[field] = read(ctx, child, read_arg, level + 1, f"{where}/{local}")
     return make(cls, values)
 
@@ -852,7 +850,7 @@ def _compile_status(version: SchemaVersion, type_name: str) -> Tuple[Dict[str, _
 
 
 def _read_status(
-    ctx: _Ctx, elem: Element, arg: Tuple[Dict[str, _ChildEntry], bool], level: int, where: str
+    ctx: _Recorder, elem: Element, arg: Tuple[Dict[str, _ChildEntry], bool], level: int, where: str
 ) -> Any:
     table, has_text = arg
     values: Dict[str, Any] = {}
@@ -865,19 +863,19 @@ def _read_status(
                 # A Status type without StatusText (extendedCancelRsp) that has one:
                 # the sender's words are kept (encoding them for this type is refused,
                 # as for any element from another version).
-                ctx.rec.defect("element-not-in-version", f"{where}/StatusText (read)")
+                ctx.defect("element-not-in-version", f"{where}/StatusText (read)")
                 if len(child):
-                    ctx.rec.leaf(child, level + 1, f"{where}/StatusText")
+                    ctx.leaf(child, level + 1, f"{where}/StatusText")
                 values["text"] = child.text or ""
                 continue
-            ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
+            ctx.defect("unknown-element", f"{where}/{local} (dropped)")
             continue
         local, _field, _spec, text_kind = entry
         if level + 1 > ctx.limit:
-            ctx.rec.depth(level + 1)
+            ctx.depth(level + 1)
         if local == "StatusCode":
             if len(child):
-                ctx.rec.leaf(child, level + 1, f"{where}/StatusCode")
+                ctx.leaf(child, level + 1, f"{where}/StatusCode")
             raw = child.text
             code = _CODES.get(raw)
             if code is not None:
@@ -903,9 +901,9 @@ def _read_status(
                 text_where = f"{where}/StatusText"
                 values["text"] = _read_simple(ctx, child, text_kind, level + 1, text_where)
         else:
-            values["details"] = _details(ctx.rec, child, level + 1)
+            values["details"] = _details(ctx, child, level + 1)
     if "code" not in values:
-        ctx.rec.defect("missing-element", f"{where}/StatusCode")
+        ctx.defect("missing-element", f"{where}/StatusCode")
         return None
     if "text" not in values:
         if not has_text:
@@ -913,7 +911,7 @@ def _read_status(
             # code's spec wording, as a Status built by hand gets it.
             values["text"] = values["code"].default_text
         else:  # StatusText is mandatory wherever it exists
-            ctx.rec.defect("missing-element", f"{where}/StatusText")
+            ctx.defect("missing-element", f"{where}/StatusText")
     return make(Status, values)
 
 
@@ -952,12 +950,12 @@ def _details(rec: _Recorder, elem: Element, level: int) -> str:
 
 
 def _read_attribute_record(
-    ctx: _Ctx, elem: Element, arg: Tuple[type, _AttrTable], level: int, where: str
+    ctx: _Recorder, elem: Element, arg: Tuple[type, _AttrTable], level: int, where: str
 ) -> Any:
     """ReplyCharging, Content, UACapabilities: records made of attributes only."""
     cls, table = arg
     if len(elem) or level > ctx.limit:
-        ctx.rec.leaf(elem, level, where)
+        ctx.leaf(elem, level, where)
     values = _read_attributes(ctx, elem, table, where)
     if cls is ContentRef and "href" not in values:
         values["href"] = ""
@@ -965,7 +963,7 @@ def _read_attribute_record(
 
 
 def _sequenced_entries(
-    ctx: _Ctx,
+    ctx: _Recorder,
     elem: Element,
     type_name: str,
     level: int,
@@ -982,13 +980,13 @@ def _sequenced_entries(
         local = _split(child.tag)[1]
         if local != spec.name:
             _check_depth(child, level + 1, ctx.limit)
-            ctx.rec.defect("unknown-element", f"{where}/{local} (dropped)")
+            ctx.defect("unknown-element", f"{where}/{local} (dropped)")
             continue
         child_where = f"{where}/{local}"
         if leaf:
-            ctx.rec.leaf(child, level + 1, child_where)
+            ctx.leaf(child, level + 1, child_where)
         else:
-            ctx.rec.depth(level + 1)
+            ctx.depth(level + 1)
         extra = _attributes(ctx, child, item_type, names, child_where)
         value = entry(child, item_type, extra, child_where)
         if value is not None:
@@ -997,7 +995,7 @@ def _sequenced_entries(
 
 
 def _dec_previously_sent_by(
-    ctx: _Ctx, elem: Element, type_name: str, level: int, where: str
+    ctx: _Recorder, elem: Element, type_name: str, level: int, where: str
 ) -> Any:
     def user_agent(
         child: Element, item_type: ComplexType, extra: Dict[str, Any], child_where: str
@@ -1011,7 +1009,7 @@ def _dec_previously_sent_by(
     )
 
 
-def _dec_sent_times(ctx: _Ctx, elem: Element, type_name: str, level: int, where: str) -> Any:
+def _dec_sent_times(ctx: _Recorder, elem: Element, type_name: str, level: int, where: str) -> Any:
     def sent_time(
         child: Element, item_type: ComplexType, extra: Dict[str, Any], child_where: str
     ) -> Any:
@@ -1023,24 +1021,24 @@ def _dec_sent_times(ctx: _Ctx, elem: Element, type_name: str, level: int, where:
 
 
 def _dec_delivery_condition(
-    ctx: _Ctx, elem: Element, type_name: str, level: int, where: str
+    ctx: _Recorder, elem: Element, type_name: str, level: int, where: str
 ) -> Any:
     ct = ctx.version.type(type_name)
     if ct is None:
         if len(elem):
-            ctx.rec.defect("delivery-condition-form", f"{where}: DC children in {ctx.version.name}")
+            ctx.defect("delivery-condition-form", f"{where}: DC children in {ctx.version.name}")
             return _dc_list(ctx, elem, level, where)
         return _simple_value(ctx, elem, type_name, level, where)
     if not len(elem) and _text(elem):
-        ctx.rec.defect("delivery-condition-form", f"{where}: text in {ctx.version.name}")
+        ctx.defect("delivery-condition-form", f"{where}: text in {ctx.version.name}")
         return _text(elem)
     return _dc_list(ctx, elem, level, where)
 
 
-def _dc_list(ctx: _Ctx, elem: Element, level: int, where: str) -> Tuple[int, ...]:
+def _dc_list(ctx: _Recorder, elem: Element, level: int, where: str) -> Tuple[int, ...]:
     values = []
     for child in elem:
-        ctx.rec.leaf(child, level + 1, where)
+        ctx.leaf(child, level + 1, where)
         number = _positive(ctx, _text(child), f"{where}/DC")
         if number is not None:
             values.append(number)
@@ -1186,7 +1184,11 @@ def _read_foreign(
     where = f"{cls.WIRE_NAME}/{local}"
     rec.defect("element-not-in-version", f"{where} in {version.name} (read as in {other.name})")
     rec.depth(level)
-    values[field] = read(_Ctx(rec, other), elem, arg, level, where)
+    rec.version = other  # read as in the version that has it, then back to the PDU's
+    try:
+        values[field] = read(rec, elem, arg, level, where)
+    finally:
+        rec.version = version
     return True
 
 
@@ -1221,7 +1223,7 @@ def _unwrap_sender_identification(
         entry = plan.get(local) if local in ("VASPID", "VASID") else None
         if entry is not None and entry[2] not in values:
             _index, _spec, field, read, arg = entry
-            values[field] = read(_Ctx(rec, version), child, arg, level + 1, where)
+            values[field] = read(rec, child, arg, level + 1, where)  # rec.version is version
         elif local not in ("VASPID", "VASID") or not _read_foreign(
             rec, child, level + 1, version, cls, local, values
         ):
@@ -1312,7 +1314,7 @@ def _decode_pdu(
     cls, wire, pdu_ns, version, found_defects, plan, tag_plan, aliases, required = setup
     for kind, detail in found_defects:
         rec.defect(kind, detail)
-    ctx = _Ctx(rec, version)
+    rec.version = version
     values: Dict[str, Any] = {}
     seen = set()
     extensions: List[Extension] = []
@@ -1338,7 +1340,7 @@ def _decode_pdu(
                     disordered = True
             else:
                 last = index
-            values[field] = read(ctx, child, arg, child_level, where)
+            values[field] = read(rec, child, arg, child_level, where)
             continue
         ns, local = _split(child.tag)
         if local == "MM7Version" and "MM7Version" not in seen:
@@ -1387,7 +1389,7 @@ def _decode_pdu(
         else:
             last = index
         rec.depth(child_level)
-        values[field] = read(ctx, child, arg, child_level, f"{wire}/{local}")
+        values[field] = read(rec, child, arg, child_level, f"{wire}/{local}")
     if "MM7Version" not in seen:
         rec.defect("missing-element", f"{wire}/MM7Version")
     for local in required:
