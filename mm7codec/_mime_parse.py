@@ -81,6 +81,9 @@ _DEFAULT_LIMITS = Limits()
 _ALIGN = 1024
 # Longest piece of an encoded body handed to its decoder at once.
 _PIECE = 1 << 16
+_DASH = ord("-")
+# How much of a long buffer is searched for a delimiter at a time (see _window).
+_WINDOW = 1 << 18
 # Longest transport padding waited for after a delimiter before calling it text.
 _MAX_PADDING = 1000
 # How much of the text after a close delimiter a defect shows.
@@ -635,8 +638,15 @@ class MimeParser:
                     return True
             self._line_start = False
         needle = lvl.needle
-        j = buf.find(needle, pos)
-        limit = n - len(needle)
+        stop = n
+        if n - pos > self._spool + _WINDOW + len(needle):
+            stop = min(n, pos + self._window(len(needle)))
+        # No delimiter starts before the first "-" less one (its LF). memchr finds that "-"
+        # at memory speed; the needle search crawled (50 MB of base64, which has no "-"
+        # at all: 36 ms searched whole, 11 ms in 64 KiB feeds).
+        dash = buf.find(_DASH, pos, stop)
+        j = -1 if dash < 0 else buf.find(needle, dash - 1 if dash > pos else pos, stop)
+        limit = stop - len(needle)
         while j >= 0:
             k = j + len(needle)
             two = buf[k : k + 2]
@@ -650,9 +660,10 @@ class MimeParser:
                 lf_after = kind == _T_OPEN and _bare_lf_at(buf, nxt)
             if kind == _T_NEED:
                 limit = j - 1  # keep the CR that may belong to the delimiter
+                stop = n  # the line runs to the end of what has arrived: wait for more
                 break
             if kind == _T_NO:
-                j = buf.find(needle, j + 1)
+                j = buf.find(needle, j + 1, stop)
                 continue
             end = j
             # A bare LF before or after the delimiter is recorded once what
@@ -677,7 +688,7 @@ class MimeParser:
                 self._collect_write(buf[pos:end])
             self._delimiter(kind, nxt, False, lf)
             return True
-        if final:
+        if final and stop == n:
             self._emit(pos, n)
             self._pos = n
             return False
@@ -691,7 +702,19 @@ class MimeParser:
                     end = nl + 1
             self._emit(pos, end)
             self._pos = end
-        return False
+        return stop < n
+
+    def _window(self, needle: int) -> int:
+        """How far a long buffer is searched before what was searched is handed on.
+
+        A stretch searched to its end (50 MB fed whole) was then read again for
+        decoding, from memory rather than cache: whole ran 6-13 % slower than
+        64 KiB feeds. A leaf's first window is the spool threshold, so a body that
+        fits in memory still arrives whole; every window leaves room to hand over.
+        """
+        first = self._state == _S_BODY and self._leaf.out is None
+        span = max(_WINDOW, self._spool) if first else _WINDOW
+        return max(span, 4 * needle)
 
     def _delimiter(self, kind: int, nxt: int, at_start: bool, lf: bool) -> None:
         st = self._state

@@ -10,14 +10,18 @@ mutated ones.
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import random
 from typing import Any, List, Optional, Sequence, Tuple
+from unittest import mock
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from mime_strategies import parts, raw_entities
 
+from mm7codec import _mime_parse
 from mm7codec._errors import DecodeError, DefectRecorder, EncodeError, LimitExceededError
 from mm7codec._limits import Limits
 from mm7codec._mime import MimeParser, Part, parse_entity, to_bytes
@@ -325,3 +329,55 @@ def test_any_input_gives_one_outcome_however_it_is_fed(
         assert_chunk_independent(body + b"\r\ntrailing junk\r\n", ctype, limits, seed)
     else:
         assert_chunk_independent(data, None, limits, seed)
+
+
+# -- long buffers searched a window at a time ------------------------------------
+#
+# A buffer longer than the spool threshold and a window is searched for its next
+# delimiter a window at a time (MimeParser._window); the outcome must not show it.
+
+
+@given(mutated(), st.sampled_from(_LIMITS), st.integers(0, 2**16), st.sampled_from([0, 16, 40]))
+def test_windowed_search_gives_the_outcome_of_every_chunking(
+    data: bytes, limits: Limits, seed: int, spool: int
+) -> None:
+    # Windows of a few bytes (at least four needles long) over the generated messages:
+    # delimiters, lookalikes, padding and junk fall on every window edge.
+    small = dataclasses.replace(limits, spool_threshold=spool)
+    with mock.patch.object(_mime_parse, "_WINDOW", 8):
+        assert_chunk_independent(data, None, small, seed)
+
+
+def _long_base64_message(junk_at: Optional[int]) -> Tuple[bytes, bytes]:
+    """(a message, its image): 2 MB of base64, then 420 KB of text full of "-"."""
+    image = random.Random(11).randbytes(1_500_000)
+    payload = bytearray(base64.encodebytes(image).replace(b"\n", b"\r\n"))
+    if junk_at is not None:
+        payload[junk_at:junk_at] = b"-"
+    text = b"a-b--c " * 60_000 + b"\r\n--bX not a delimiter\r\n" + b"x-" * 1000
+    data = (
+        b"--b\r\nContent-Type: image/jpeg\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        + bytes(payload)
+        + b"\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+        + text
+        + b"\r\n--b--\r\n"
+    )
+    return data, image
+
+
+@pytest.mark.parametrize("junk_at", [None, 300_000, (1 << 20) + (1 << 18) - 3])
+def test_long_bodies_fed_whole_and_in_feeds_agree(junk_at: Optional[int]) -> None:
+    # The base64 body is over the spool threshold (it goes to a temporary file); a "-"
+    # in it, where given, is junk a few bytes before a window's edge or well inside.
+    data, image = _long_base64_message(junk_at)
+    results = []
+    for size in (len(data), 1 << 16, 4093):
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+        results.append(outcome(chunks, CT))
+    assert results[0] == results[1] == results[2]
+    assert results[0][0] == "ok"
+    got_image, got_text = results[0][1][5]
+    assert got_image[4] == image
+    assert got_text[4].endswith(b"x-" * 1000) and b"\r\n--bX not a delimiter\r\n" in got_text[4]
+    kinds = [k for k, _ in results[0][2]]
+    assert kinds == ([] if junk_at is None else ["base64-invalid-characters"])
