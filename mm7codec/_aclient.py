@@ -192,7 +192,10 @@ class AsyncClient(ClientBase):
                     # Also on a deadline or a cancel: no write may outlive the exchange.
                     if not sending.done():
                         sending.cancel()
-                if sending.cancelled():
+                if not sending.done() or sending.cancelled():
+                    # The peer spoke (or hung up) first: read it. A cancelled write is
+                    # done only once its task has run again, so "not done" says it too
+                    # (asking such a future for its result raised InvalidStateError).
                     return
                 sending.result()
             state.complete = True

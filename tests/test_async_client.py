@@ -217,6 +217,34 @@ def test_an_early_answer_before_the_body_is_read() -> None:
     assert reply.is_fault and int(reply.status.code) == 4001  # type: ignore[union-attr]
 
 
+def test_an_early_answer_while_a_write_is_stuck(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answer arrives while a write waits on a peer that stopped reading: the write
+    is cancelled and the answer read (it raised InvalidStateError, under load only)."""
+    from mm7codec import _aclient
+
+    real_send = _aclient._PlainConnection.send
+    writes: List[int] = []
+
+    async def send(self: Any, data: bytes) -> None:
+        writes.append(len(data))
+        if len(writes) == 1:
+            await real_send(self, data)  # the head goes out
+        else:
+            await asyncio.Event().wait()  # a body write that never ends
+
+    monkeypatch.setattr(_aclient._PlainConnection, "send", send)
+
+    def script(conn: socket.socket, server: RawServer) -> None:
+        assert server.read_head(conn) is not None
+        conn.sendall(fault_answer(500, 4001, "who are you"))
+        server.stopping.wait(2)
+
+    with RawServer(script) as server:
+        reply = loop_send(server.url, submit("tx-stuck", sync_cases.BIG), timeout=10)
+    assert reply.is_fault and int(reply.status.code) == 4001  # type: ignore[union-attr]
+    assert len(writes) == 2  # the stuck write was the last one tried
+
+
 def test_tls_with_a_trusted_certificate(self_signed: Tuple[Path, Path]) -> None:
     cert, key = self_signed
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
