@@ -2,7 +2,8 @@
 
 The same steps as ``mm7codec.http.Client`` (request head, early answers, the
 reply reader, ``interpret_reply``, the failure stages and the outcome they
-mean), on asyncio streams. Imported lazily by ``mm7codec.http``.
+mean), on the loop's socket calls (TLS through ``_tls``). Imported lazily by
+``mm7codec.http``.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from ._limits import Limits
 from ._message import Message
 
 if TYPE_CHECKING:
+    import ssl
+
     from ._part import Part
     from ._pdu import PDU
+    from ._tls import TLSChannel
 
 __all__ = ["AsyncClient"]
 
@@ -143,16 +147,18 @@ class AsyncClient(ClientBase):
             # byte is written, the one case where a new connection is safe.
             self._drop()
         try:
+            sock = await _connect(self._host, self._port)
             if self._https:
                 import ssl
 
                 context = self._context or ssl.create_default_context()
-                reader, writer = await asyncio.open_connection(
-                    self._host, self._port, ssl=context, server_hostname=self._host, limit=_CHUNK
-                )
-                conn: _Connection = _TLSConnection(reader, writer)
+                try:
+                    conn: _Connection = await _TLSConnection.open(sock, context, self._host)
+                except BaseException:
+                    sock.close()
+                    raise
             else:
-                conn = _PlainConnection(await _connect(self._host, self._port))
+                conn = _PlainConnection(sock)
         except OSError as exc:
             raise self._failure("connect", exc) from exc
         self._conn = conn
@@ -294,28 +300,51 @@ class _PlainConnection:
         self.sock.close()
 
 
-class _TLSConnection:
-    """asyncio streams over TLS (an early answer and a reset in one go may read as a reset)."""
+class _TLSConnection(_PlainConnection):
+    """TLS from a :class:`TLSChannel` over the loop's socket calls: as on plain HTTP, an
+    early answer followed by a reset is still read (see ``_tls``)."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader = reader
-        self.writer = writer
+    def __init__(self, sock: socket.socket, channel: TLSChannel) -> None:
+        super().__init__(sock)
+        self.channel = channel
+
+    @classmethod
+    async def open(cls, sock: socket.socket, context: ssl.SSLContext, host: str) -> _TLSConnection:
+        from ._tls import TLSChannel
+
+        loop = asyncio.get_running_loop()
+        channel = TLSChannel(context, host)
+        while not channel.handshake():
+            await loop.sock_sendall(sock, channel.outgoing())
+            channel.received(await loop.sock_recv(sock, _CHUNK))
+        await loop.sock_sendall(sock, channel.outgoing())
+        return cls(sock, channel)
 
     async def recv(self) -> bytes:
-        return await self.reader.read(_CHUNK)
+        channel = self.channel
+        while True:
+            data = channel.read()
+            if data is not None:
+                return data
+            channel.received(await self.loop.sock_recv(self.sock, _CHUNK))
 
     async def send(self, data: bytes) -> None:
-        self.writer.write(data)
-        await self.writer.drain()
+        await self.loop.sock_sendall(self.sock, self.channel.wrap(data))
 
     def spoke(self) -> bool:
-        reader = self.reader
-        if reader.at_eof() or reader.exception() is not None or self.writer.is_closing():
-            return True
-        return bool(getattr(reader, "_buffer", b""))
-
-    def close(self) -> None:
-        self.writer.close()
+        """As for plain HTTP, but records without data (TLS 1.3 session tickets) are
+        read and are not the server speaking."""
+        channel = self.channel
+        while True:
+            data = channel.read()
+            if data is not None:
+                return True
+            try:
+                channel.received(self.sock.recv(_CHUNK))
+            except BlockingIOError:
+                return False
+            except OSError:
+                return True
 
 
 if TYPE_CHECKING:

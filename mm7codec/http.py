@@ -168,7 +168,7 @@ class Client(ClientBase):
     """
 
     def _open(self) -> None:
-        self._sock: Optional[socket.socket] = None
+        self._sock: Optional[_Socket] = None
         self._lock = threading.Lock()
 
     # -- public --------------------------------------------------------------------------------
@@ -235,8 +235,8 @@ class Client(ClientBase):
             finally:
                 self._sock = None
 
-    def _connection(self, deadline: Deadline) -> socket.socket:
-        sock = self._sock
+    def _connection(self, deadline: Deadline) -> _Socket:
+        sock: Optional[_Socket] = self._sock
         if sock is not None:
             # A kept-alive connection with something to read while idle was
             # closed (or spoken on) by the server: drop it before writing a
@@ -252,7 +252,7 @@ class Client(ClientBase):
                 context = self._context or ssl.create_default_context()
                 try:
                     sock.settimeout(_timeout(deadline))  # the handshake within the deadline too
-                    sock = context.wrap_socket(sock, server_hostname=self._host)
+                    sock = _TLSSocket.open(sock, context, self._host)
                 except BaseException:
                     sock.close()
                     raise
@@ -356,7 +356,64 @@ def _timeout(deadline: Deadline) -> float:
     return remaining
 
 
-def _poll(sock: socket.socket) -> Optional[bytes]:
+class _TLSSocket:
+    """A TCP socket carrying TLS from a :class:`TLSChannel`, with the calls the client
+    makes on a socket. Its write failing leaves the answer readable (see ``_tls``)."""
+
+    __slots__ = ("_channel", "_sock")
+
+    def __init__(self, sock: socket.socket, channel: TLSChannel) -> None:
+        self._sock = sock
+        self._channel = channel
+
+    @classmethod
+    def open(cls, sock: socket.socket, context: ssl.SSLContext, host: str) -> _TLSSocket:
+        """The handshake, within the socket's timeout."""
+        from ._tls import TLSChannel
+
+        channel = TLSChannel(context, host)
+        while not channel.handshake():
+            sock.sendall(channel.outgoing())
+            channel.received(sock.recv(_CHUNK))
+        sock.sendall(channel.outgoing())
+        return cls(sock, channel)
+
+    def sendall(self, data: bytes) -> None:
+        self._sock.sendall(self._channel.wrap(data))
+
+    def recv(self, size: int) -> bytes:
+        """Application data (up to 64 KiB); ``b""`` at the end. Non-blocking, raises
+        ``BlockingIOError`` while only records without data (session tickets) came."""
+        channel = self._channel
+        while True:
+            data = channel.read()
+            if data is not None:
+                return data
+            channel.received(self._sock.recv(size))
+
+    def pending(self) -> bool:
+        return self._channel.buffered()
+
+    def settimeout(self, value: Optional[float]) -> None:
+        self._sock.settimeout(value)
+
+    def setblocking(self, flag: bool) -> None:
+        self._sock.setblocking(flag)
+
+    def fileno(self) -> int:
+        return self._sock.fileno()
+
+    def close(self) -> None:
+        self._sock.close()
+
+
+if TYPE_CHECKING:
+    from ._tls import TLSChannel
+
+    _Socket = Union[socket.socket, _TLSSocket]
+
+
+def _poll(sock: _Socket) -> Optional[bytes]:
     """What the peer sent so far, without waiting: None for nothing, b"" for a hang-up.
 
     Read rather than only selected: on TLS a readable socket may hold only
@@ -374,12 +431,8 @@ def _poll(sock: socket.socket) -> Optional[bytes]:
     try:
         return sock.recv(_CHUNK)
     except BlockingIOError:
-        return None
-    except OSError as exc:
-        import ssl
-
-        if isinstance(exc, (ssl.SSLWantReadError, ssl.SSLWantWriteError)):
-            return None
+        return None  # nothing, or on TLS only records without data
+    except OSError:
         return b""  # reset: gone
 
 

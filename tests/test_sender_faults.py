@@ -253,6 +253,32 @@ def test_self_signed_certificate_is_not_retryable(self_signed: Tuple[Path, Path]
     assert server.connections == 1  # and the client did not try again
 
 
+@pytest.mark.parametrize("linger", [True, False], ids=["drains-then-closes", "closes"])
+def test_early_413_fault_over_tls_is_read(self_signed: Tuple[Path, Path], linger: bool) -> None:
+    # As section 4, over TLS: the answer is read, however the server then hangs up.
+    cert, key = self_signed
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert, key)
+    client_context = ssl.create_default_context(cafile=str(cert))
+
+    def script(conn: socket.socket, server: RawServer) -> None:
+        # Sent at once, as web servers do: a small answer held back by Nagle behind the
+        # session tickets would die with the reset, before any client could read it.
+        conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        assert server.read_head(conn) is not None
+        conn.sendall(fault_answer(413, 4004, "message too large"))
+        if linger:
+            for _ in range(2000):
+                if not conn.recv(1 << 16):
+                    break
+
+    with RawServer(script, ssl_context=server_context) as server:
+        reply = send(server.url, submit("tx-big-tls", BIG), timeout=20, context=client_context)
+    assert reply.is_fault and reply.status is not None and int(reply.status.code) == 4004
+    assert classify(reply) is Outcome.ANSWERED and not is_retryable(reply)
+    assert server.heads == 1 and server.connections == 1
+
+
 # --- 9. nothing listening ------------------------------------------------------------------------
 
 
