@@ -383,6 +383,8 @@ def _gather_content(
     if not others:
         defects.record("href-matches-no-part", f"{href} (no content part)")
         return None
+    if len(others) == 1 and others[0].content_id == target:
+        return others[0]  # the usual body: the href names its one content part
     wanted = (href.strip(), target)
 
     def by_id(part: Part) -> bool:
