@@ -218,8 +218,7 @@ class Decoder:
                 kind = "xml-body-labelled-multipart" if labelled else "xml-body-mislabelled"
                 self._defects.record(kind, str(self._label))
             self._mode = "xml"
-            if self._pending_size > self._limits.max_envelope_size:
-                self._check_envelope_size()
+            self._check_envelope_size()
             return
         if _names_boundary(label):
             assert self._label is not None

@@ -382,7 +382,7 @@ class _TLSSocket:
         self._sock.sendall(self._channel.wrap(data))
 
     def recv(self, size: int) -> bytes:
-        """Application data (up to 64 KiB); ``b""`` at the end. Non-blocking, raises
+        """Application data (up to 64 KiB); ``b""`` at the end. On a non-blocking socket,
         ``BlockingIOError`` while only records without data (session tickets) came."""
         channel = self._channel
         while True:

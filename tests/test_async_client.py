@@ -22,6 +22,7 @@ from test_sender_faults import (  # the cases, collected again here with the asy
     self_signed,
     submit,
     test_401_says_authentication_refused,
+    test_a_tls_handshake_that_never_ends_is_bounded_by_the_deadline,
     test_answer_cut_is_unknown,
     test_connection_refused_is_not_delivered_and_retryable,
     test_early_413_fault_is_surfaced_not_a_retryable_broken_pipe,
@@ -41,6 +42,7 @@ from mm7codec.testing import GatewaySimulator
 __all__ = [
     "self_signed",
     "test_401_says_authentication_refused",
+    "test_a_tls_handshake_that_never_ends_is_bounded_by_the_deadline",
     "test_answer_cut_is_unknown",
     "test_connection_refused_is_not_delivered_and_retryable",
     "test_early_413_fault_is_surfaced_not_a_retryable_broken_pipe",

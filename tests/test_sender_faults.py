@@ -279,6 +279,23 @@ def test_early_413_fault_over_tls_is_read(self_signed: Tuple[Path, Path], linger
     assert server.heads == 1 and server.connections == 1
 
 
+def test_a_tls_handshake_that_never_ends_is_bounded_by_the_deadline() -> None:
+    # A server that accepts and never answers the ClientHello: the handshake is part of
+    # the exchange's deadline, and nothing of the request was sent.
+    def script(conn: socket.socket, server: RawServer) -> None:
+        server.stopping.wait(10)
+
+    with RawServer(script) as server:
+        url = server.url.replace("http://", "https://")
+        started = time.monotonic()
+        with pytest.raises(TransportError) as info:
+            send(url, submit("tx-tls-silent"), timeout=0.5)
+        elapsed = time.monotonic() - started
+    assert info.value.outcome is Outcome.NOT_DELIVERED and not info.value.request_sent
+    assert elapsed < 5  # the deadline, not the server's 10 s
+    assert server.heads == 0
+
+
 # --- 9. nothing listening ------------------------------------------------------------------------
 
 
